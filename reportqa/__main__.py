@@ -1,0 +1,5 @@
+import sys
+
+from reportqa.cli import main
+
+sys.exit(main())
