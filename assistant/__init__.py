@@ -1,0 +1,20 @@
+"""Question -> cited Answer, in the question's language, over any LangChain chat model."""
+
+from assistant.answer import Answer, Citation
+from assistant.assistant import Assistant
+from assistant.citations import CitationChecker, parse_citations
+from assistant.context_budget import ContextBudget
+from assistant.refusal import RefusalPolicy
+from assistant.rewrite import ChatModelRewriter, RuleBasedRewriter
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "ChatModelRewriter",
+    "Citation",
+    "CitationChecker",
+    "ContextBudget",
+    "RefusalPolicy",
+    "RuleBasedRewriter",
+    "parse_citations",
+]

@@ -42,6 +42,7 @@ class Answer:
     backend: str = ""
     unsupported: list[str] = field(default_factory=list)
     final: bool = True  # False for the instant extractive preview streamed before the model's answer
+    notes: list[str] = field(default_factory=list)  # e.g. "the question was truncated"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``reportqa ask --json``."""
@@ -55,5 +56,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "unsupported": list(self.unsupported),
+            "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }

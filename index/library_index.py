@@ -1,0 +1,461 @@
+"""The searchable library on disk: chunks, vectors, keyword index and manifest, kept consistent.
+
+Layout of an index directory (every file written into a staging folder, then swapped in)::
+
+    manifest.json   what it was built from (written last: its presence marks a complete index)
+    chunks.sqlite   documents (with cleaned text) and chunks, in position order
+    dense.faiss     FAISS IndexIDMap2(IndexFlatIP) of unit vectors, ids = vector ids
+    bm25/           bm25s arrays (.npy, no pickle) and vocabulary (JSON), ids = positions
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from index import atomic_swap
+from index.bm25_index import BM25Index
+from index.build_lock import BuildLock
+from index.chunk_store import ChunkStore, DocumentInfo, StoredDocument
+from index.dense_index import DenseIndex
+from index.embedding_cache import EmbeddingCache, encode_documents_cached
+from index.embeddings.base import VectorEmbeddings
+from index.errors import (
+    DocumentNotFoundError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
+from index.manifest import DocumentEntry, Manifest, library_versions
+from index.mixed_language_tokenizer import MixedLanguageTokenizer
+from ingest.document import Chunk, Document
+from ingest.errors import IngestError
+
+logger = logging.getLogger(__name__)
+
+Sources = str | Path | Iterable[str | Path]
+
+
+class Pipeline(Protocol):
+    """What the index needs from ``ingest.pipeline.IngestPipeline``."""
+
+    def run(self, path: Path) -> Any: ...  # -> IngestResult(document, chunks); raises IngestError
+
+    def discover(self, folder: Path) -> list[Path]: ...
+
+    def config(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class BuildResult:
+    """What a build or update did; ingest ``errors`` never stop it and are listed here."""
+
+    index: LibraryIndex
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # could not be re-read: previous version kept
+    errors: list[IngestError] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        status = self.index.status()
+        parts = [
+            f"{status['documents']} documents, {status['chunks']} chunks",
+            f"added {len(self.added)}, changed {len(self.changed)}, unchanged {len(self.unchanged)}, "
+            f"removed {len(self.removed)}",
+            f"embedded {self.chunks_embedded} chunks in {self.seconds:.1f} s",
+        ]
+        if self.kept:
+            parts.append(f"kept the previous version of {', '.join(self.kept)}")
+        if self.errors:
+            parts.append(f"{len(self.errors)} file(s) failed")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "changed": self.changed, "unchanged": self.unchanged,
+            "removed": self.removed, "kept": self.kept,
+            "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
+            "chunks_embedded": self.chunks_embedded, "seconds": round(self.seconds, 3),
+        }
+
+
+def vector_id(chunk_id: str) -> int:
+    """A stable non-negative int64 id for a chunk id, the same in every build."""
+    return int.from_bytes(hashlib.sha256(chunk_id.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def _signature(document: Document, chunks: Sequence[Chunk]) -> str:
+    """Hash of everything stored for a document: equal signatures mean nothing to re-index."""
+    payload = {
+        "doc": [document.doc_id, document.title, document.source, document.sha256, document.text,
+                [[p.number, p.start] for p in document.pages], document.metadata, list(document.warnings)],
+        "chunks": [c.to_dict() for c in chunks],
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class LibraryIndex:
+    """A loaded, read-only snapshot of an index directory, plus the operations that write one.
+
+    Open one with :meth:`open`; create or refresh one with :meth:`build` / :meth:`update` (they
+    hold a :class:`BuildLock`, write into a staging folder and swap it in, so a crash or Ctrl-C
+    leaves the previous index loadable). Chunks are addressed by *position* (their order in
+    ``chunks``); the retrievers use :meth:`dense_search`, :meth:`dense_scores` and :meth:`bm25_scores`.
+    """
+
+    def __init__(self, path: Path, manifest: Manifest, store: ChunkStore, chunks: list[Chunk],
+                 vector_ids: np.ndarray, dense: DenseIndex, bm25: BM25Index):
+        self.path = path
+        self.manifest = manifest
+        self.chunks = chunks
+        self._store = store
+        self._vector_ids = vector_ids
+        self._position_of = {int(v): i for i, v in enumerate(vector_ids)}
+        self._dense = dense
+        self._bm25 = bm25
+
+    # ------------------------------------------------------------------------------- reading
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | Path,
+        *,
+        embeddings: VectorEmbeddings | None = None,
+        pipeline: Pipeline | None = None,
+        tokenizer: MixedLanguageTokenizer | None = None,
+    ) -> LibraryIndex:
+        """Load the index at ``index_dir``. With ``embeddings``/``pipeline`` given, check that the
+        index was built with the same model and chunker (:class:`IndexMismatchError` otherwise);
+        without them (e.g. for ``status``) no model is needed."""
+        path = Path(index_dir)
+        tokenizer = tokenizer or MixedLanguageTokenizer()
+        if not (path / Manifest.FILENAME).is_file():
+            previous = atomic_swap.previous_dir(path)
+            if (previous / Manifest.FILENAME).is_file():
+                path = previous  # a build crashed between its two renames: read the intact old one
+            else:
+                raise IndexNotFoundError(index_dir)
+        try:
+            manifest = Manifest.load(path)
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorruptError(path, f"unreadable manifest ({exc})") from exc
+        differences = manifest.differences(
+            embedder=_embedder_config(embeddings) if embeddings is not None else None,
+            chunker=pipeline.config() if pipeline is not None else None,
+            tokenizer=tokenizer.config(),
+        )
+        if differences:
+            raise IndexMismatchError(index_dir, differences)
+        try:
+            store = ChunkStore(path / ChunkStore.FILENAME)
+            chunks, vector_ids = store.chunks()
+            dense = DenseIndex.load(path / "dense.faiss")
+            bm25 = BM25Index.load(path / "bm25", tokenizer=tokenizer)
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: FAISS reading a bad file
+            raise IndexCorruptError(path, str(exc)) from exc
+        if not (len(chunks) == len(dense) == len(bm25) == manifest.chunk_count):
+            raise IndexCorruptError(
+                path, f"{len(chunks)} chunks, {len(dense)} vectors, {len(bm25)} BM25 rows, "
+                      f"manifest says {manifest.chunk_count}")
+        if dense.dimension != manifest.embedder.get("dimension"):
+            raise IndexCorruptError(path, f"vectors have {dense.dimension} dimensions, manifest says "
+                                          f"{manifest.embedder.get('dimension')}")
+        return cls(path, manifest, store, chunks, vector_ids, dense, bm25)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "embedder": self.manifest.embedder.get("name"),
+            "fingerprint": self.manifest.embedder.get("fingerprint"),
+            "dimension": self.manifest.embedder.get("dimension"),
+            "documents": len(self.manifest.documents),
+            "chunks": len(self.chunks),
+            "manifest_sha256": Manifest.file_sha256(self.path),
+            "built_at": self.manifest.built_at,
+            "build_seconds": self.manifest.build_seconds,
+            "chunker": self.manifest.chunker,
+            "versions": self.manifest.versions,
+        }
+
+    def documents(self) -> list[DocumentInfo]:
+        return self._store.documents()
+
+    def document_text(self, doc_id: str) -> str:
+        """The cleaned text that the chunks' ``start``/``end`` offsets refer to."""
+        text = self._store.document_text(doc_id)
+        if text is None:
+            raise DocumentNotFoundError(doc_id, sorted(self.manifest.documents))
+        return text
+
+    # ----------------------------------------------------------------------------- searching
+    @property
+    def dimension(self) -> int:
+        return self._dense.dimension
+
+    def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` ``(cosines, positions)`` for a unit query vector."""
+        scores, ids = self._dense.search(query_vector, min(k, max(len(self), 1)))
+        keep = ids >= 0
+        return scores[keep], np.array([self._position_of[int(i)] for i in ids[keep]], dtype=np.int64)
+
+    def dense_scores(self, query_vector: np.ndarray, positions: Sequence[int]) -> np.ndarray:
+        """Cosine of the query with the chunks at ``positions`` (for candidates found by BM25)."""
+        vectors = self._dense.reconstruct(self._vector_ids[np.asarray(positions, dtype=np.int64)])
+        return vectors @ np.asarray(query_vector, dtype=np.float32)
+
+    def bm25_scores(self, query: str) -> np.ndarray:
+        """Raw BM25 score of every chunk, by position."""
+        return self._bm25.scores(query)
+
+    def vectors(self, positions: Sequence[int] | None = None) -> np.ndarray:
+        ids = self._vector_ids if positions is None else self._vector_ids[np.asarray(positions, dtype=np.int64)]
+        return self._dense.reconstruct(ids)
+
+    def close(self) -> None:
+        self._store.close()
+
+    # ------------------------------------------------------------------------------- writing
+    @classmethod
+    def build(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
+              pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
+              lock_timeout: float = 0.0) -> BuildResult:
+        """Index every document of ``sources`` (folders and/or files) from scratch.
+
+        Vectors come from ``cache`` when the same embedder embedded the same text before. A file
+        that fails to load is reported in the result; if the previous index (same embedder and
+        chunker) had it, its previous version is kept rather than lost.
+        """
+        return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
+                          progress=progress, lock_timeout=lock_timeout, incremental=False)
+
+    @classmethod
+    def update(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
+               pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
+               lock_timeout: float = 0.0) -> BuildResult:
+        """Bring the index in line with ``sources``: embed only added or changed documents,
+        drop documents whose files are gone. The result equals a full :meth:`build` (same chunk
+        ids, vectors and search results). Builds from scratch if there is no index yet; raises
+        :class:`IndexMismatchError` if the index was built with another embedder or chunker."""
+        return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
+                          progress=progress, lock_timeout=lock_timeout, incremental=True)
+
+    def remove(self, doc_id: str, *, lock_timeout: float = 0.0) -> None:
+        """Drop one document (atomically, like a build) and reload this object from disk.
+
+        The next ``update`` re-adds it if its file is still among the sources."""
+        if doc_id not in self.manifest.documents:
+            raise DocumentNotFoundError(doc_id, sorted(self.manifest.documents))
+        started = time.perf_counter()
+        index_dir = self.path
+        with BuildLock(index_dir, timeout=lock_timeout):
+            current = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)  # latest on disk
+            if doc_id not in current.manifest.documents:
+                raise DocumentNotFoundError(doc_id, sorted(current.manifest.documents))
+            kept = [s for s in current._stored_documents() if s.document.doc_id != doc_id]
+            manifest = _manifest(current.manifest.embedder, current.manifest.chunker,
+                                 current.manifest.tokenizer, kept, time.perf_counter() - started)
+            _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
+                            tokenizer=self._bm25.tokenizer, progress=False)
+            current.close()
+            fresh = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)
+        self.close()
+        self.__dict__.update(fresh.__dict__)
+
+    def _stored_documents(self) -> list[StoredDocument]:
+        """Every document with its chunks and vectors, as read back from this snapshot."""
+        by_doc: dict[str, list[int]] = {}
+        for position, chunk in enumerate(self.chunks):
+            by_doc.setdefault(chunk.doc_id, []).append(position)
+        out = []
+        for doc_id in sorted(self.manifest.documents):
+            loaded = self._store.document(doc_id)
+            if loaded is None:
+                raise IndexCorruptError(self.path, f"document {doc_id} is in the manifest but not stored")
+            document, indexed_at = loaded
+            positions = by_doc.get(doc_id, [])
+            out.append(StoredDocument(
+                document=document, chunks=[self.chunks[p] for p in positions],
+                vector_ids=self._vector_ids[positions] if positions else np.zeros(0, dtype=np.int64),
+                indexed_at=indexed_at,
+                vectors=self.vectors(positions) if positions else np.zeros((0, self.dimension), np.float32),
+            ))
+        return out
+
+    @classmethod
+    def _write(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
+               pipeline: Pipeline, cache: EmbeddingCache | None, progress: bool, lock_timeout: float,
+               incremental: bool) -> BuildResult:
+        if not isinstance(embeddings, VectorEmbeddings):
+            raise TypeError("embeddings must be a VectorEmbeddings (it needs name, fingerprint and dimension)")
+        started = time.perf_counter()
+        index_dir = Path(index_dir)
+        tokenizer = MixedLanguageTokenizer()
+        paths = _source_paths(sources, pipeline)
+        with BuildLock(index_dir, timeout=lock_timeout):
+            atomic_swap.recover(index_dir)
+            atomic_swap.remove_stale_staging(index_dir)
+            previous = _previous_index(index_dir, embeddings, pipeline, tokenizer, strict=incremental)
+            old = {s.document.doc_id: s for s in previous._stored_documents()} if previous else {}
+            old_signatures = ({d: e.signature for d, e in previous.manifest.documents.items()}
+                              if previous else {})
+            results, errors = _ingest(paths, pipeline, progress)
+
+            result = BuildResult(index=None, errors=errors)  # type: ignore[arg-type]
+            fresh: dict[str, StoredDocument] = {}
+            to_embed: list[StoredDocument] = []
+            for ingested in results:
+                document, chunks = ingested.document, list(ingested.chunks)
+                doc_id = document.doc_id
+                signature = _signature(document, chunks)
+                if incremental and old_signatures.get(doc_id) == signature:
+                    fresh[doc_id] = old[doc_id]
+                    result.unchanged.append(doc_id)
+                    continue
+                stored = StoredDocument(document=document, chunks=chunks,
+                                        vector_ids=np.array([vector_id(c.chunk_id) for c in chunks], dtype=np.int64),
+                                        indexed_at=_now())
+                fresh[doc_id] = stored
+                to_embed.append(stored)
+                if doc_id not in old:
+                    result.added.append(doc_id)
+                elif old_signatures.get(doc_id) == signature:  # full build: re-indexed all the same
+                    result.unchanged.append(doc_id)
+                else:
+                    result.changed.append(doc_id)
+            for error in errors:  # a previously indexed file that cannot be read now: keep it
+                doc_id = Path(error.path).stem
+                if doc_id in old and doc_id not in fresh:
+                    fresh[doc_id] = old[doc_id]
+                    result.kept.append(doc_id)
+            result.removed = sorted(set(old) - set(fresh))
+
+            texts = [c.embedding_text() for s in to_embed for c in s.chunks]
+            vectors, result.chunks_embedded = encode_documents_cached(embeddings, texts, cache, progress=progress)
+            offset = 0
+            for stored in to_embed:
+                stored.vectors = vectors[offset : offset + len(stored.chunks)]
+                offset += len(stored.chunks)
+
+            documents = [fresh[d] for d in sorted(fresh)]
+            manifest = _manifest(_embedder_config(embeddings), pipeline.config(), tokenizer.config(),
+                                 documents, time.perf_counter() - started)
+            _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
+                            progress=progress)
+            if previous is not None:
+                previous.close()
+            result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+# ----------------------------------------------------------------------------------- helpers
+def _embedder_config(embeddings: VectorEmbeddings) -> dict[str, Any]:
+    return {**embeddings.config(), "dimension": embeddings.dimension}
+
+
+def _manifest(embedder: dict, chunker: dict, tokenizer: dict, documents: list[StoredDocument],
+              seconds: float) -> Manifest:
+    return Manifest(
+        embedder=embedder, chunker=chunker, tokenizer=tokenizer,
+        documents={
+            s.document.doc_id: DocumentEntry(sha256=s.document.sha256, chunks=len(s.chunks),
+                                             indexed_at=s.indexed_at,
+                                             signature=_signature(s.document, s.chunks))
+            for s in documents
+        },
+        versions=library_versions(), built_at=_now(), build_seconds=round(seconds, 3),
+    )
+
+
+def _source_paths(sources: Sources, pipeline: Pipeline) -> list[Path]:
+    items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    paths: list[Path] = []
+    for item in items:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            paths.extend(pipeline.discover(path))
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    unique = {p.resolve(): p for p in paths}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _ingest(paths: list[Path], pipeline: Pipeline, progress: bool) -> tuple[list[Any], list[IngestError]]:
+    """Run the pipeline on every file; a bad file is reported, never fatal. Two files with the
+    same doc id (``a.txt`` and ``a.pdf``) are an error for the second one."""
+    results, errors, seen = [], [], {}
+    for path in tqdm(paths, desc="Reading documents", unit="file", disable=not progress):
+        try:
+            ingested = pipeline.run(path)
+        except IngestError as exc:
+            errors.append(exc)
+            continue
+        doc_id = ingested.document.doc_id
+        if doc_id in seen:
+            errors.append(IngestError(str(path), f"same document id {doc_id!r} as {seen[doc_id]}; rename one"))
+            continue
+        seen[doc_id] = str(path)
+        results.append(ingested)
+    return results, errors
+
+
+def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pipeline,
+                    tokenizer: MixedLanguageTokenizer, *, strict: bool) -> LibraryIndex | None:
+    """The current index if its vectors can be reused. ``strict`` (update): a mismatch is an
+    error; otherwise (full build) an incompatible or damaged index is simply replaced."""
+    try:
+        return LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+    except IndexNotFoundError:
+        return None
+    except (IndexMismatchError, IndexCorruptError):
+        if strict:
+            raise
+        return None
+
+
+def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: Manifest, dimension: int,
+                    *, tokenizer: MixedLanguageTokenizer, progress: bool) -> None:
+    """Write a complete index into a staging folder and swap it in; on any failure (including
+    Ctrl-C) the staging folder is deleted and the current index is untouched."""
+    staged = atomic_swap.staging_dir(index_dir)
+    try:
+        with tqdm(total=3, desc="Writing index", unit="part", disable=not progress) as bar:
+            dense = DenseIndex(dimension)
+            if documents:
+                dense.add(np.concatenate([s.vector_ids for s in documents]),
+                          np.concatenate([s.vectors for s in documents]).astype(np.float32))
+            dense.save(staged / "dense.faiss")
+            bar.update()
+            BM25Index.build([c.embedding_text() for s in documents for c in s.chunks], tokenizer=tokenizer).save(staged / "bm25")
+            bar.update()
+            ChunkStore.write(staged / ChunkStore.FILENAME, documents)
+            manifest.save(staged)  # last: a folder without a manifest is never treated as an index
+            bar.update()
+        atomic_swap.swap_in(staged, index_dir)
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)

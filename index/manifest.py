@@ -1,0 +1,105 @@
+"""What an index was built from: embedder, chunker, documents and library versions (JSON)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+
+# The libraries whose behaviour shapes the stored files or the vectors in them.
+_TRACKED_DISTRIBUTIONS = ("reportqa", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "jieba")
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    sha256: str
+    chunks: int
+    indexed_at: str
+    signature: str  # hash of everything the index stores for the document (detects changes)
+
+
+@dataclass
+class Manifest:
+    embedder: dict[str, Any]  # name, fingerprint (weights sha256), dimension, class, prompts
+    chunker: dict[str, Any]  # IngestPipeline.config()
+    tokenizer: dict[str, Any]  # BM25 tokenizer config
+    documents: dict[str, DocumentEntry] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    built_at: str = ""
+    build_seconds: float = 0.0
+    format_version: int = FORMAT_VERSION
+
+    FILENAME = "manifest.json"
+
+    @property
+    def chunk_count(self) -> int:
+        return sum(entry.chunks for entry in self.documents.values())
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["documents"] = {doc_id: asdict(entry) for doc_id, entry in sorted(self.documents.items())}
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+    def save(self, directory: str | Path) -> None:
+        (Path(directory) / self.FILENAME).write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Manifest:
+        path = Path(directory) / cls.FILENAME
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path} has format version {data.get('format_version')!r}, this reportqa reads {FORMAT_VERSION}"
+            )
+        data["documents"] = {k: DocumentEntry(**v) for k, v in data.get("documents", {}).items()}
+        return cls(**data)
+
+    @staticmethod
+    def file_sha256(directory: str | Path) -> str:
+        return hashlib.sha256((Path(directory) / Manifest.FILENAME).read_bytes()).hexdigest()
+
+    def differences(
+        self,
+        *,
+        embedder: dict[str, Any] | None = None,
+        chunker: dict[str, Any] | None = None,
+        tokenizer: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Human-readable ``what: old -> new`` lines for every setting that differs."""
+        found: list[str] = []
+        if embedder is not None:
+            for key in ("name", "fingerprint", "dimension"):
+                old, new = self.embedder.get(key), embedder.get(key)
+                if old != new:
+                    found.append(f"embedder {key}: index has {_short(old)}, now {_short(new)}")
+        for what, old_config, new_config in (("chunker", self.chunker, chunker), ("tokenizer", self.tokenizer, tokenizer)):
+            if new_config is None:
+                continue
+            for key in sorted(set(old_config) | set(new_config)):
+                old, new = old_config.get(key), new_config.get(key)
+                if old != new:
+                    found.append(f"{what} {key}: index has {_short(old)}, now {_short(new)}")
+        return found
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _TRACKED_DISTRIBUTIONS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    # Fingerprints are 64 hex characters; 12 are enough to tell them apart in a message.
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        text = value[:12] + "…"
+    return text

@@ -1,0 +1,437 @@
+"""Turn text extracted from PDFs back into readable paragraphs.
+
+The reports in the library were extracted line by line from PDFs, which leaves: hard line
+breaks in the middle of sentences (often with a blank line after every line), page numbers
+and running headers, footnote blocks in the middle of a paragraph, spaced-out headings
+(“前  言”), full-width Latin letters and digits, and chart labels. ``TextCleaner`` removes
+these artifacts line by line, re-joins paragraphs and records where headings and pages are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ingest.document import Page
+from ingest.heading_detector import HeadingDetector
+from ingest.structure import Heading
+
+CLEANER_VERSION = "1"
+
+# --- characters ------------------------------------------------------------------------
+
+# Chinese full-width punctuation stays (it is correct Chinese); full-width Latin letters,
+# digits and symbols become ASCII.
+_KEPT_FULL_WIDTH = set("！，（）：；？")
+_WIDTH_TABLE = {
+    code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F) if chr(code) not in _KEPT_FULL_WIDTH
+}
+_WIDTH_TABLE.update({0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " "})
+_WIDTH_TABLE.update({code: None for code in (0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
+_WIDTH_TABLE.update({code: None for code in range(0x20) if code not in (0x09, 0x0A, 0x0C)})
+_WIDTH_TABLE[0x7F] = None
+
+
+def normalize_characters(text: str) -> str:
+    """Unify line ends, full-width ASCII to half-width, odd spaces to spaces, drop invisible
+    characters; Chinese full-width punctuation (，。：（）…) is kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_WIDTH_TABLE)
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# “前  言”, “执 笔”, “安 晓 明”: single CJK characters spread out by the layout.
+_SPACED_CJK = re.compile(rf"(?<![{_CJK}])[{_CJK}](?:[ \t]+[{_CJK}](?![{_CJK}]))+")
+
+
+def join_spaced_characters(line: str) -> str:
+    return _SPACED_CJK.sub(lambda m: re.sub(r"[ \t]+", "", m.group()), line)
+
+
+# --- line classes ------------------------------------------------------------------------
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*\d{1,4}\s*[-–—]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$",
+    re.IGNORECASE,
+)
+# Lines of nothing but numbers: page numbers and the axis labels of charts (“11.4%”, “2015 2016”).
+_NUMERIC_RESIDUE = re.compile(r"^[-–—+]?[\d.,%\s\-–—+]*\d[\d.,%\s\-–—+]*$|^[-–—_=.·•]+$")
+_CAPTION = re.compile(
+    r"^(?:(?:图|表|Figure|Fig\.|Table)\s*\d|(?:数据|资料)?来源\s*[:：]|(?:Sources?|Note|注)\s*[:：])",
+    re.IGNORECASE,
+)
+_TABLE_ROW = re.compile(r"\t|\S(?: {2,})\S|^\|.*\|$")
+# Lines that always open a paragraph: list items and labels such as “摘要：”, “Abstract:”.
+_LIST_ITEM = re.compile(
+    r"^(?:[-*•·▪●]\s+|\(\d{1,2}\)|（\d{1,2}）"
+    r"|(?:摘要|关键词|关键字|内容提要|Abstract|Key\s*words|Keywords)\s*[:：])",
+    re.IGNORECASE,
+)
+_FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
+_PUNCTUATION = re.compile(r"[，。；：！？,;:!?、/|_@]")
+# A paragraph ends after 。！？ (possibly closed by quotes or brackets, possibly followed by a
+# footnote mark); an English one after .!? — but not after an initial like “U.S.”.
+_PARAGRAPH_END = re.compile(
+    r"(?:[。！？!?…]|(?<![A-Z])\.|(?<=[a-z]{2})\.)[\"”’」』）)]*[⁰¹²³⁴⁵⁶⁷⁸⁹①-⑳]*$"
+)
+_PART = re.compile(r"^(?:PART|Part|CHAPTER|Chapter)\s+[\dIVX]+$")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_TRAILING_MARK = re.compile(rf"(?<=[{_CJK}。，；：、）)”%])(\d{{1,3}})$")
+
+LineKind = Literal["blank", "text", "heading", "table", "caption", "separator", "noise"]
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int | None
+    kind: LineKind = "text"
+    leading_space: bool = False
+    blank_before: bool = False
+    rank: int = 0
+    footnote: bool = False
+
+
+@dataclass
+class _Block:
+    kind: Literal["paragraph", "heading", "table", "caption", "footnote"]
+    lines: list[_Line]
+    rank: int = 0
+
+
+@dataclass
+class CleanedText:
+    """The cleaned text with the page starts and headings found while cleaning."""
+
+    text: str
+    pages: list[Page] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+
+
+class TextCleaner:
+    """Clean PDF-extracted report text into paragraphs, headings and table blocks.
+
+    ``rewrap`` says when a line that ends mid-sentence is joined with the next one across
+    blank lines: ``"auto"`` decides from the document (hard-wrapped PDF text has most of its
+    lines ending mid-sentence), ``"always"``/``"never"`` force it. Lines without a blank line
+    between them are always re-joined unless one ends a sentence.
+    """
+
+    version = CLEANER_VERSION
+
+    def __init__(
+        self,
+        *,
+        rewrap: Literal["auto", "always", "never"] = "auto",
+        repeated_line_min: int = 3,
+        heading_detector: HeadingDetector | None = None,
+    ):
+        if rewrap not in ("auto", "always", "never"):
+            raise ValueError(f"rewrap must be 'auto', 'always' or 'never', got {rewrap!r}")
+        if repeated_line_min < 2:
+            raise ValueError(f"repeated_line_min must be at least 2, got {repeated_line_min}")
+        self.rewrap = rewrap
+        self.repeated_line_min = repeated_line_min
+        self.heading_detector = heading_detector or HeadingDetector()
+
+    def config(self) -> dict:
+        return {
+            "version": self.version,
+            "rewrap": self.rewrap,
+            "repeated_line_min": self.repeated_line_min,
+            "headings": self.heading_detector.config(),
+        }
+
+    def clean(self, source: str | Sequence[str]) -> CleanedText:
+        """Clean one document given as a string (form feeds separate pages) or as a list of
+        page texts (pages numbered from 1)."""
+        if isinstance(source, str):
+            pages = source.split("\f")
+            numbered = len(pages) > 1
+        else:
+            pages = list(source)
+            numbered = True
+        lines = self._split_lines(pages, numbered)
+        self._drop_running_headers(lines)
+        self._classify(lines)
+        across_blank = self._rewraps_across_blank_lines(lines)
+        blocks = self._assemble(lines, across_blank)
+        return self._render(blocks)
+
+    # --- stage 1: lines -------------------------------------------------------------------
+
+    def _split_lines(self, pages: list[str], numbered: bool) -> list[_Line]:
+        lines: list[_Line] = []
+        blank_before = False
+        for number, page in enumerate(pages, start=1):
+            for raw in normalize_characters(page).split("\n"):
+                raw = raw.replace("**", "")  # Markdown bold left by some converters
+                text = join_spaced_characters(raw.strip())
+                text = re.sub(r"[ \t]+$", "", text)
+                if not text:
+                    # A long run of spaces is the rule above a footnote block.
+                    kind: LineKind = "separator" if len(raw) >= 20 else "blank"
+                    lines.append(_Line("", number if numbered else None, kind))
+                    blank_before = True
+                    continue
+                lines.append(
+                    _Line(
+                        text,
+                        number if numbered else None,
+                        leading_space=raw[:1] in (" ", "\t"),
+                        blank_before=blank_before,
+                    )
+                )
+                blank_before = False
+            blank_before = True  # a page break separates like a blank line
+        return lines
+
+    def _drop_running_headers(self, lines: list[_Line]) -> None:
+        """Lines repeated on many pages (running headers/footers) are noise, and so is a
+        repeated line that sits next to a page number even if it occurs only twice."""
+        texts = [line for line in lines if line.kind == "text"]
+        counts = Counter(line.text for line in texts if len(line.text) >= 8 and not _CAPTION.match(line.text))
+        near_page_number: set[str] = set()
+        for index, line in enumerate(texts):
+            if self._is_noise(line.text):
+                for neighbour in texts[max(0, index - 2) : index + 3]:
+                    near_page_number.add(neighbour.text)
+        first_text = texts[0] if texts else None
+        for line in texts:
+            count = counts.get(line.text, 0)
+            repeated = count >= self.repeated_line_min or (count >= 2 and line.text in near_page_number)
+            if repeated and line is not first_text:
+                line.kind = "noise"
+
+    @staticmethod
+    def _is_noise(text: str) -> bool:
+        return bool(_PAGE_NUMBER.match(text) or _NUMERIC_RESIDUE.match(text))
+
+    # --- stage 2: what each line is ---------------------------------------------------------
+
+    def _classify(self, lines: list[_Line]) -> None:
+        in_footnotes = False
+        for index, line in enumerate(lines):
+            if line.kind == "separator":
+                in_footnotes = True
+                continue
+            if line.kind != "text":
+                continue
+            if self._is_noise(line.text):
+                line.kind = "noise"
+                in_footnotes = False  # the page number closes the footnote block
+                continue
+            if in_footnotes and (line.leading_space or (index and lines[index - 1].page != line.page)):
+                in_footnotes = False
+            if in_footnotes:
+                line.footnote = True
+                continue
+            if _TABLE_ROW.search(line.text):
+                line.kind = "table"
+            elif _CAPTION.match(line.text):
+                line.kind = "caption"
+            else:
+                match = self.heading_detector.match(line.text)
+                if match:
+                    line.kind, line.rank = "heading", match.rank
+        self._find_plain_headings(lines)
+
+    def _find_plain_headings(self, lines: list[_Line]) -> None:
+        """An unnumbered short line without punctuation, standing between a finished
+        paragraph and a long one, is a heading (“共建‘一带一路’数字经济发展成就显著”)."""
+        content = [line for line in lines if line.kind in ("text", "heading", "table", "caption")]
+        for index, line in enumerate(content):
+            if line.kind != "text" or line.footnote or (index and not line.blank_before):
+                continue
+            text = re.sub(r"[*†‡]+$", "", line.text)
+            before = content[index - 1] if index else None
+            after = content[index + 1] if index + 1 < len(content) else None
+            if before is None and after is not None and after.blank_before:
+                # The document's opening line, when short and not a sentence, is its title.
+                if len(text) <= 60 and not re.search(r"[。；！？，,;]", text):
+                    line.kind, line.rank = "heading", 1
+                continue
+            if len(text) > 30 or _PUNCTUATION.search(text) or _LIST_ITEM.match(text):
+                continue
+            if after is None or after.kind != "text" or not after.blank_before:
+                continue
+            if len(after.text) < max(40, 2 * len(line.text)):
+                continue
+            if before is None or before.kind == "heading" or _ends_paragraph(before.text):
+                line.kind, line.rank = "heading", 1
+
+    def _rewraps_across_blank_lines(self, lines: list[_Line]) -> bool:
+        if self.rewrap != "auto":
+            return self.rewrap == "always"
+        text_lines = [line for line in lines if line.kind == "text" and not line.footnote]
+        followed_by_blank = [
+            line for line, after in zip(text_lines, text_lines[1:]) if after.blank_before
+        ]
+        if len(followed_by_blank) < 5:
+            return False
+        open_ended = sum(not _ends_paragraph(line.text) for line in followed_by_blank)
+        return open_ended / len(followed_by_blank) >= 0.4
+
+    # --- stage 3: blocks --------------------------------------------------------------------
+
+    def _assemble(self, lines: list[_Line], across_blank: bool) -> list[_Block]:
+        blocks: list[_Block] = []
+        paragraph: list[_Line] = []
+        deferred: list[_Block] = []  # footnotes and captions met in the middle of a sentence
+
+        def flush() -> None:
+            if paragraph:
+                blocks.append(_Block("paragraph", paragraph.copy()))
+                paragraph.clear()
+            blocks.extend(deferred)
+            deferred.clear()
+
+        content = [line for line in lines if line.kind not in ("blank", "separator", "noise")]
+        index = 0
+        while index < len(content):
+            line = content[index]
+            index += 1
+            if line.footnote:
+                if _FOOTNOTE_START.match(line.text) or not deferred or deferred[-1].kind != "footnote":
+                    deferred.append(_Block("footnote", [line]))
+                else:
+                    deferred[-1].lines.append(line)
+                continue
+            if line.kind == "heading":
+                flush()
+                heading = _Block("heading", [line], rank=line.rank)
+                index = self._extend_heading(heading, content, index)
+                blocks.append(heading)
+                continue
+            if line.kind == "table":
+                flush()
+                if blocks and blocks[-1].kind == "table":
+                    blocks[-1].lines.append(line)
+                else:
+                    blocks.append(_Block("table", [line]))
+                continue
+            if line.kind == "caption":
+                if paragraph and not _ends_paragraph(paragraph[-1].text):
+                    deferred.append(_Block("caption", [line]))
+                else:
+                    flush()
+                    blocks.append(_Block("caption", [line]))
+                continue
+            # Body text: continue the open paragraph or start a new one.
+            if paragraph:
+                previous = paragraph[-1]
+                if (
+                    _ends_paragraph(previous.text)
+                    or (line.blank_before and not (across_blank or self._broken_word(previous, line)))
+                    or _LIST_ITEM.match(line.text)
+                ):
+                    flush()
+            elif deferred:
+                flush()
+            paragraph.append(line)
+        flush()
+        return blocks
+
+    def _broken_word(self, previous: _Line, line: _Line) -> bool:
+        """In a document of whole-paragraph lines, a full line that stops on a CJK character
+        and a line that goes on with one are a paragraph broken by a page (“…提供线” + “上问诊”)."""
+        if self.rewrap == "never" or len(previous.text) < 20:
+            return False
+        return _is_cjk(previous.text[-1]) and (_is_cjk(line.text[0]) or line.text[0] in "、，。；：")
+
+    def _extend_heading(self, heading: _Block, content: list[_Line], index: int) -> int:
+        """Join a heading with its wrapped remainder: “PART 1” + the title under it, or a
+        long heading + a short tail (“…防范无序” + “竞争”)."""
+        if index >= len(content):
+            return index
+        first, nxt = heading.lines[0], content[index]
+        if nxt.footnote or _PUNCTUATION.search(nxt.text[-1:]):
+            return index
+        is_part = _PART.match(first.text)
+        numbered = nxt.kind == "heading" and self.heading_detector.match(nxt.text)
+        if is_part and nxt.kind in ("text", "heading") and len(nxt.text) <= 40 and (
+            not numbered or numbered.kind == "label"
+        ):
+            heading.lines.append(nxt)
+            return index + 1
+        if nxt.kind == "text" and len(first.text) >= 16 and len(nxt.text) <= 8:
+            heading.lines.append(nxt)
+            return index + 1
+        return index
+
+    # --- stage 4: text ------------------------------------------------------------------------
+
+    def _render(self, blocks: list[_Block]) -> CleanedText:
+        parts: list[str] = []
+        pages: list[Page] = []
+        headings: list[Heading] = []
+        offset = 0
+
+        def mark_page(line: _Line, at: int) -> None:
+            if line.page is not None and (not pages or line.page > pages[-1].number):
+                pages.append(Page(line.page, at))
+
+        for block in blocks:
+            if parts:
+                parts.append("\n\n")
+                offset += 2
+            if block.kind == "table":
+                rows = []
+                for line in block.lines:
+                    mark_page(line, offset + sum(len(r) + 1 for r in rows))
+                    rows.append(_table_row(line.text))
+                text = "\n".join(rows)
+            elif block.kind == "heading":
+                mark_page(block.lines[0], offset)
+                text = block.lines[0].text
+                for line in block.lines[1:]:
+                    text = f"{text} {line.text}" if _PART.match(text) else _join_lines(text, line)
+                headings.append(Heading(offset, offset + len(text), block.rank, text))
+            else:
+                text = ""
+                for position, line in enumerate(block.lines):
+                    text = _join_lines(text, line) if position else line.text
+                    mark_page(line, offset + max(0, len(text) - len(line.text)))
+            parts.append(text)
+            offset += len(text)
+        return CleanedText("".join(parts), pages, headings)
+
+
+def _ends_paragraph(text: str) -> bool:
+    return bool(_PARAGRAPH_END.search(text))
+
+
+def _table_row(text: str) -> str:
+    if text.startswith("|"):
+        return text
+    return re.sub(r"\s*\t\s*|\s{2,}", " | ", text).strip(" |")
+
+
+def _join_lines(text: str, line: _Line) -> str:
+    """Append a wrapped line: no space between CJK, a space between Latin words, and
+    de-hyphenation of “eco-” + “nomy”. A footnote number left at the end of the previous line
+    (the next line then starts a new PDF line with a space) becomes a superscript."""
+    nxt = line.text
+    if line.leading_space and not line.blank_before:
+        mark = _TRAILING_MARK.search(text)
+        if mark:
+            text = text[: mark.start()] + mark.group(1).translate(_SUPERSCRIPT)
+    if re.search(r"[A-Za-z]-$", text) and nxt[:1].islower():
+        return text[:-1] + nxt
+    last, first = text[-1:], nxt[:1]
+    latin_last = last.isascii() and (last.isalnum() or last in ",.;:!?)%\"'")
+    latin_first = first.isascii() and (first.isalnum() or first in "(\"'")
+    if latin_last and latin_first:
+        return f"{text} {nxt}"
+    # The break stood for the space between a CJK character and a number or Latin word.
+    if (latin_last and last.isalnum() and _is_cjk(first)) or (_is_cjk(last) and latin_first and first.isalnum()):
+        return f"{text} {nxt}"
+    return text + nxt
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(char) and bool(re.match(rf"[{_CJK}]", char))

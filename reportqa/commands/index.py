@@ -1,0 +1,116 @@
+"""``reportqa index build|update|status|remove``: maintain the searchable index of the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from index.embedding_cache import EmbeddingCache
+from index.errors import LibraryIndexError
+from index.library_index import BuildResult, LibraryIndex
+from reportqa.errors import CommandError
+from reportqa.factory import index_sources, make_embeddings, make_pipeline
+from reportqa.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "index", help="build, update or inspect the search index",
+        description="Maintain the index of the report library (chunks, vectors, keyword index) in "
+        "the data directory. Writes are atomic: an interrupted build leaves the previous index "
+        "usable. Only one build may run at a time; a second one fails at once unless --wait.",
+    )  # fmt: skip
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    for name, help_text in (
+        ("build", "index the whole library from scratch (vectors come from the embedding cache when possible)"),
+        ("update", "embed only added or changed reports and drop removed ones"),
+    ):
+        action = actions.add_parser(name, help=help_text, description=help_text)
+        # SUPPRESS: without the flag, keep the value of the global ``reportqa --library``.
+        action.add_argument("--library", dest="library_dir", default=argparse.SUPPRESS, metavar="DIR",
+                            help="folder of reports (default: data/reports)")
+        action.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                            help="wait this long for another running build instead of failing")
+        action.add_argument("--quiet", action="store_true", help="no progress bars")
+        action.add_argument("--json", action="store_true", help="print the result as JSON")
+        action.set_defaults(func=run_build if name == "build" else run_update)
+
+    status = actions.add_parser("status", help="show what the index holds and how it was built")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(func=run_status)
+
+    remove = actions.add_parser("remove", help="drop one report from the index (until the next update)")
+    remove.add_argument("doc_id", metavar="DOC_ID", help="document id (the file name without extension)")
+    remove.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long for another running build instead of failing")
+    remove.set_defaults(func=run_remove)
+
+
+def run_build(args: argparse.Namespace, settings: Settings) -> int:
+    return _write(args, settings, LibraryIndex.build)
+
+
+def run_update(args: argparse.Namespace, settings: Settings) -> int:
+    return _write(args, settings, LibraryIndex.update)
+
+
+def _write(args: argparse.Namespace, settings: Settings, operation) -> int:
+    if not settings.library_dir.is_dir():
+        raise CommandError(f"library folder not found: {settings.library_dir}")
+    sources = index_sources(settings)
+    embeddings = make_embeddings(settings)
+    try:
+        with EmbeddingCache(settings.embedding_cache_path) as cache:
+            result: BuildResult = operation(
+                settings.index_dir, sources, embeddings=embeddings, pipeline=make_pipeline(settings),
+                cache=cache, progress=not args.quiet, lock_timeout=args.wait,
+            )
+    except (LibraryIndexError, ValueError, FileNotFoundError) as exc:
+        raise CommandError(str(exc)) from exc
+    for error in result.errors:
+        print(f"reportqa: skipped {error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({**result.to_dict(), "status": result.index.status()}, ensure_ascii=False, indent=2))
+    else:
+        print(f"Index at {settings.index_dir}: {result.summary()}")
+    return 1 if result.errors else 0
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    index = _open(settings)
+    status = index.status()
+    if args.json:
+        status["documents_list"] = [d.to_dict() for d in index.documents()]
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Index:      {status['path']}")
+    print(f"Embedder:   {status['embedder']} ({status['dimension']} dimensions, weights {status['fingerprint'][:12]})")
+    print(f"Contents:   {status['documents']} documents, {status['chunks']} chunks")
+    print(f"Built:      {status['built_at']} in {status['build_seconds']:.1f} s")
+    print(f"Manifest:   sha256 {status['manifest_sha256'][:16]}")
+    for doc in index.documents():
+        print(f"  {doc.doc_id}  {doc.chunks:4d} chunks  {doc.title}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    index = _open(settings)
+    try:
+        index.remove(args.doc_id, lock_timeout=args.wait)
+    except LibraryIndexError as exc:
+        raise CommandError(str(exc)) from exc
+    status = index.status()
+    print(f"Removed {args.doc_id}; the index now holds {status['documents']} documents, {status['chunks']} chunks. "
+          f"`reportqa index update` adds it back while its file is in the library.")
+    return 0
+
+
+def _open(settings: Settings) -> LibraryIndex:
+    """The index without loading any model (status and remove need none)."""
+    try:
+        return LibraryIndex.open(Path(settings.index_dir))
+    except LibraryIndexError as exc:
+        raise CommandError(str(exc)) from exc

@@ -1,0 +1,220 @@
+"""What the chat tab's buttons do, as plain Python (Gradio only wires them to components).
+
+A question runs in two steps so a slow model never hides the instant answer:
+``start`` retrieves and shows the extractive preview (fast, high concurrency), then
+``generate`` streams the model's tokens and swaps in the final answer (limited concurrency).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, Protocol
+
+import gradio as gr
+
+from assistant.answer import Answer
+from ui.chat_view import chat_html
+from ui.conversation import Conversation, Turn
+from ui.feedback_store import FeedbackStore
+from ui.labels import labels_for
+from ui.passage_lookup import PassageLookup
+from ui.sources_panel import references_text, sources_html
+
+logger = logging.getLogger(__name__)
+
+
+class StreamingAssistant(Protocol):
+    def stream(self, question: str, history: Any = ()) -> Iterator[Answer | str]: ...
+
+
+# (back-end name, number of passages) -> an assistant; the caller caches as it sees fit.
+AssistantFactory = Callable[[str, int], StreamingAssistant]
+
+
+class ChatUpdate(NamedTuple):
+    """The outputs every chat handler refreshes, in the order the app wires them."""
+
+    conversation: Conversation
+    chat: str
+    sources: str
+    copy_text: str
+
+
+class ChatHandlers:
+    """The chat tab's behaviour.
+
+    Args:
+        assistant_factory: ``(backend, passages) -> assistant`` with ``stream(question, history)``.
+        lookup: reads cited spans from the library.
+        feedback_store: where thumbs up/down go.
+        manifest_hash: returns the current index's manifest hash (stored with each rating).
+        stream_interval: at most one screen update per this many seconds while tokens arrive.
+    """
+
+    def __init__(
+        self,
+        *,
+        assistant_factory: AssistantFactory,
+        lookup: PassageLookup,
+        feedback_store: FeedbackStore,
+        manifest_hash: Callable[[], str] = lambda: "",
+        stream_interval: float = 0.1,
+    ):
+        if not callable(assistant_factory):
+            raise ValueError("assistant_factory must be callable: (backend, passages) -> assistant")
+        if stream_interval < 0:
+            raise ValueError(f"stream_interval must be >= 0, got {stream_interval}")
+        self.assistant_factory = assistant_factory
+        self.lookup = lookup
+        self.feedback_store = feedback_store
+        self.manifest_hash = manifest_hash
+        self.stream_interval = stream_interval
+
+    # ----- rendering -------------------------------------------------------------------
+    def view(self, conversation: Conversation | None, lang: str) -> ChatUpdate:
+        conversation = conversation if conversation is not None else Conversation()
+        labels = labels_for(lang)
+        focus = conversation.focus_index()
+        answer = conversation.turns[focus].shown if focus is not None else None
+        active = conversation.selected_citation if conversation.selected_turn == focus else None
+        sources = sources_html(answer, turn=focus or 0, lookup=self.lookup, labels=labels, active=active)
+        copy_text = (
+            references_text(answer, lookup=self.lookup, labels=labels)
+            if answer is not None and focus is not None and not conversation.turns[focus].pending
+            else ""
+        )
+        return ChatUpdate(conversation, chat_html(conversation, lookup=self.lookup, labels=labels), sources, copy_text)
+
+    # ----- asking ----------------------------------------------------------------------
+    def start(
+        self, question: str, conversation: Conversation | None, backend: str, passages: int, lang: str
+    ) -> Iterator[tuple[Any, ...]]:
+        """Show the question at once, then the preview (or, for the extractive back-end, the
+        answer). Yields the ``ChatUpdate`` fields plus the new question-box text."""
+        conversation = conversation if conversation is not None else Conversation()
+        labels = labels_for(lang)
+        question = (question or "").strip()
+        if not question:
+            gr.Warning(labels.empty_question)
+            yield (*self.view(conversation, lang), "")
+            return
+        if conversation.pending_turn is not None:
+            gr.Warning(labels.busy)
+            yield (*self.view(conversation, lang), question)
+            return
+        history = conversation.history()
+        turn = Turn(question=question, backend=backend)
+        conversation.turns.append(turn)
+        conversation.selected_turn = conversation.selected_citation = None
+        yield (*self.view(conversation, lang), "")
+        try:
+            stream = iter(self.assistant_factory(backend, int(passages)).stream(question, history))
+            turn.stream, turn.status = stream, "generating"
+            for _ in self._advance(turn, stream, first_only=True):
+                pass
+        except Exception as exc:  # shown in the chat; the session goes on
+            self._fail(turn, exc)
+        yield (*self.view(conversation, lang), "")
+
+    def generate(self, conversation: Conversation | None, lang: str) -> Iterator[ChatUpdate]:
+        """Stream the model's tokens under the preview, then replace it with the final answer."""
+        conversation = conversation if conversation is not None else Conversation()
+        turn = conversation.pending_turn
+        if turn is None or turn.stream is None:
+            yield self.view(conversation, lang)
+            return
+        last = 0.0
+        try:
+            for _ in self._advance(turn, turn.stream, first_only=False):
+                now = time.monotonic()
+                if now - last >= self.stream_interval:
+                    last = now
+                    yield self.view(conversation, lang)
+        except Exception as exc:
+            self._fail(turn, exc)
+        yield self.view(conversation, lang)
+
+    @staticmethod
+    def _advance(turn: Turn, stream: Iterator[Answer | str], *, first_only: bool) -> Iterator[None]:
+        """Apply the stream's items to ``turn``, yielding after each; with ``first_only``, stop
+        after the first one (the preview) and leave the rest of the stream to ``generate``."""
+        for item in stream:
+            if turn.status != "generating":  # stopped meanwhile
+                break
+            if isinstance(item, Answer):
+                if item.final:
+                    turn.answer, turn.status, turn.stream = item, "done", None
+                else:
+                    turn.preview = item
+            else:
+                turn.draft += str(item)
+            yield None
+            if first_only or turn.status == "done":
+                return
+        if turn.status == "generating" and turn.stream is stream:
+            # The stream ended without a final answer: keep what arrived, as stopped.
+            turn.status, turn.stream = "stopped", None
+
+    @staticmethod
+    def _fail(turn: Turn, exc: Exception) -> None:
+        logger.exception("answering %r failed", turn.question)
+        turn.status, turn.error, turn.stream = "error", str(exc) or type(exc).__name__, None
+
+    def stop(self, conversation: Conversation | None, lang: str) -> ChatUpdate:
+        conversation = conversation if conversation is not None else Conversation()
+        turn = conversation.pending_turn
+        if turn is not None:
+            stream, turn.stream = turn.stream, None
+            turn.status = "stopped"
+            close = getattr(stream, "close", None)
+            if close is not None:
+                try:
+                    close()  # lets the back-end stop generating
+                except ValueError:  # still running in the worker thread; it sees the status and stops
+                    pass
+        return self.view(conversation, lang)
+
+    def new_chat(self, conversation: Conversation | None, lang: str) -> ChatUpdate:
+        self.stop(conversation, lang)
+        return self.view(Conversation(), lang)
+
+    # ----- sources ---------------------------------------------------------------------
+    def select_citation(self, conversation: Conversation | None, turn: int, n: int, lang: str) -> ChatUpdate:
+        """Show turn ``turn``'s sources with citation ``n`` opened."""
+        conversation = conversation if conversation is not None else Conversation()
+        if 0 <= int(turn) < len(conversation.turns):
+            conversation.selected_turn, conversation.selected_citation = int(turn), int(n)
+        return self.view(conversation, lang)
+
+    # ----- feedback --------------------------------------------------------------------
+    def rate(self, conversation: Conversation | None, rating: str, comment: str, lang: str) -> str:
+        """Store a rating of the latest finished answer; returns the message to show."""
+        labels = labels_for(lang)
+        latest = (conversation or Conversation()).latest_answered()
+        if latest is None:
+            return labels.feedback_nothing
+        _, turn = latest
+        answer = turn.shown
+        assert answer is not None
+        if turn.feedback_id is not None:
+            self.feedback_store.update(turn.feedback_id, rating=rating, comment=comment or "")  # type: ignore[arg-type]
+            return labels.feedback_saved
+        citations = [{**c.to_dict(), "quote": self.lookup.span_text(c)} for c in answer.citations]
+        try:
+            manifest_hash = self.manifest_hash() or ""
+        except Exception:  # the rating matters more than the hash
+            manifest_hash = ""
+        turn.feedback_id = self.feedback_store.add(
+            rating=rating,  # type: ignore[arg-type]
+            question=turn.question,
+            answer=answer.answer,
+            language=answer.language,
+            citations=citations,
+            backend=answer.backend or turn.backend,
+            manifest_hash=manifest_hash,
+            refused=answer.refused,
+            comment=comment or "",
+        )
+        return labels.feedback_saved

@@ -1,0 +1,95 @@
+"""The conversation as escaped HTML: questions, answers with citation buttons, timings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from assistant.answer import Answer
+from ui.answer_markup import answer_html, escape
+from ui.conversation import Conversation, Turn
+from ui.labels import UILabels
+from ui.passage_lookup import PassageLookup
+from ui.sources_panel import references_text
+
+
+def format_seconds(seconds: float, labels: UILabels) -> str:
+    value = f"{seconds:.1f}" if seconds < 100 else f"{seconds:.0f}"
+    return labels.seconds.format(seconds=value)
+
+
+def timings_text(timings: Mapping[str, float], labels: UILabels) -> str:
+    """e.g. "检索 0.2 秒 · 生成 12.3 秒" — in the assistant's order, unknown names as they are."""
+    parts = []
+    for name, seconds in timings.items():
+        try:
+            seconds = float(seconds)
+        except (TypeError, ValueError):
+            continue
+        parts.append(f"{labels.timing_names.get(name, name.replace('_', ' '))} {format_seconds(seconds, labels)}")
+    return " · ".join(parts)
+
+
+def _answer_body(answer: Answer, index: int) -> str:
+    tooltips = {c.n: c.doc_title or c.doc_id for c in answer.citations}
+    return f'<div class="rq-text" lang="{escape(answer.language)}">{answer_html(answer.answer, turn=index, cited=tooltips)}</div>'
+
+
+def _footer(turn: Turn, answer: Answer, index: int, lookup: PassageLookup, labels: UILabels) -> str:
+    details = timings_text(answer.timings, labels)
+    backend = labels.backend_names.get(answer.backend or turn.backend, answer.backend or turn.backend)
+    meta = " · ".join(part for part in (details, backend) if part)
+    copy_text = references_text(answer, lookup=lookup, labels=labels)
+    return (
+        f'<div class="rq-foot"><span class="rq-timings">{escape(meta)}</span>'
+        f'<button type="button" class="rq-copy" data-done="{escape(labels.copied)}">{escape(labels.copy)}</button>'
+        f'<textarea class="rq-copy-text" hidden readonly>{escape(copy_text)}</textarea></div>'
+    )
+
+
+def turn_html(turn: Turn, index: int, *, lookup: PassageLookup, labels: UILabels) -> str:
+    question = f'<div class="rq-q"><div class="rq-bubble">{escape(turn.question)}</div></div>'
+    shown = turn.shown
+    classes = ["rq-a"]
+    inner: list[str] = []
+    if turn.status == "error":
+        classes.append("rq-error")
+        inner.append(f'<div class="rq-text">{escape(labels.error_prefix)}: {escape(turn.error)}</div>')
+    elif shown is None:
+        text = labels.generating if turn.draft else labels.searching
+        inner.append(f'<div class="rq-status"><span class="rq-spinner"></span>{escape(text)}</div>')
+        if turn.draft:
+            inner.append(f'<div class="rq-draft">{escape(turn.draft)}</div>')
+    else:
+        if shown.refused:
+            classes.append("rq-refused")
+            inner.append(f'<div class="rq-badge rq-badge-refused">{escape(labels.refused_badge)}</div>')
+        if turn.status == "generating":
+            classes.append("rq-preview")
+            inner.append(f'<div class="rq-badge">{escape(labels.preview_badge)}</div>')
+        elif turn.status == "stopped" and turn.answer is None:
+            inner.append(f'<div class="rq-badge">{escape(labels.stopped_note)}</div>')
+        inner.append(_answer_body(shown, index))
+        if turn.status == "generating":
+            inner.append(
+                f'<div class="rq-status"><span class="rq-spinner"></span>{escape(labels.generating)}</div>'
+            )
+            if turn.draft:
+                inner.append(f'<div class="rq-draft">{escape(turn.draft)}</div>')
+        elif turn.status == "stopped" and turn.answer is None and turn.draft:
+            inner.append(
+                f'<details class="rq-partial"><summary>{escape(labels.partial_output)}</summary>'
+                f'<div class="rq-draft">{escape(turn.draft)}</div></details>'
+            )
+        if not turn.pending:
+            inner.append(_footer(turn, shown, index, lookup, labels))
+    answer = f'<div class="{" ".join(classes)}">{"".join(inner)}</div>'
+    return f'<div class="rq-turn" data-turn="{index}">{question}{answer}</div>'
+
+
+def chat_html(conversation: Conversation, *, lookup: PassageLookup, labels: UILabels) -> str:
+    if not conversation.turns:
+        return f'<div class="rq-chat rq-empty">{escape(labels.empty_chat)}</div>'
+    turns = "".join(
+        turn_html(turn, index, lookup=lookup, labels=labels) for index, turn in enumerate(conversation.turns)
+    )
+    return f'<div class="rq-chat">{turns}</div>'

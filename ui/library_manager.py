@@ -1,0 +1,254 @@
+"""The library as the interface changes it: add uploaded reports, remove documents.
+
+Holds the current :class:`~index.library_index.LibraryIndex` snapshot. Every change is
+all-or-nothing for the library folder: a rejected or failed upload leaves no file behind and the
+index untouched; a removed document's file moves to a ``removed`` folder rather than being deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from index.chunk_store import DocumentInfo
+from index.library_index import LibraryIndex, Pipeline
+from ingest.errors import IngestError
+from ui.upload_policy import UploadPolicy, UploadRejected
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+SIDECAR_SUFFIX = ".meta.json"
+
+
+@dataclass
+class AddReport:
+    """What happened to each uploaded file, by its name as uploaded."""
+
+    added: list[tuple[str, str, int]] = field(default_factory=list)  # (upload name, stored name, chunks)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)  # (upload name, stored name)
+    rejected: list[tuple[str, UploadRejected]] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _no_progress(fraction: float, desc: str) -> None:
+    pass
+
+
+class LibraryManager:
+    """Args:
+    index_dir: where the index lives.
+    library_dir: the folder of reports the index is built from (uploads are copied here).
+    work_dir: private folder for staging uploads and keeping removed files (``work_dir/removed``).
+    embeddings, pipeline, cache: what ``LibraryIndex.update`` needs to index new files.
+    policy: which uploads are accepted.
+    index: the already opened index (opened from ``index_dir`` when omitted).
+    show_progress: let the index print tqdm bars (the app turns them into its progress bar).
+    """
+
+    def __init__(
+        self,
+        *,
+        index_dir: str | Path,
+        library_dir: str | Path,
+        work_dir: str | Path,
+        embeddings: Any,
+        pipeline: Pipeline,
+        policy: UploadPolicy,
+        cache: Any = None,
+        index: LibraryIndex | None = None,
+        show_progress: bool = True,
+    ):
+        self.index_dir = Path(index_dir)
+        self.library_dir = Path(library_dir)
+        if not self.library_dir.is_dir():
+            raise ValueError(f"library_dir {self.library_dir} is not a folder")
+        self.work_dir = Path(work_dir)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.embeddings = embeddings
+        self.pipeline = pipeline
+        self.policy = policy
+        self.cache = cache
+        self.show_progress = show_progress
+        self._index = index if index is not None else LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline)
+        self._write_lock = threading.Lock()
+        self._listeners: list[Callable[[LibraryIndex], None]] = []
+
+    # ----- reading (delegated to the current snapshot) --------------------------------------
+    @property
+    def index(self) -> LibraryIndex:
+        return self._index
+
+    def documents(self) -> list[DocumentInfo]:
+        return self._index.documents()
+
+    def status(self) -> dict[str, Any]:
+        return self._index.status()
+
+    def document_text(self, doc_id: str) -> str:
+        return self._index.document_text(doc_id)
+
+    def subscribe(self, listener: Callable[[LibraryIndex], None]) -> None:
+        """Call ``listener(new_index)`` after every change (e.g. to rebuild retrievers)."""
+        self._listeners.append(listener)
+
+    def _changed(self, index: LibraryIndex) -> None:
+        self._index = index
+        for listener in self._listeners:
+            listener(index)
+
+    # ----- adding -----------------------------------------------------------------------
+    def add_files(self, files: Sequence[tuple[str | Path, str]], *, progress: Progress = _no_progress) -> AddReport:
+        """Add uploaded files, given as ``(path on disk, name the user gave it)``.
+
+        Every file is checked (policy, then a full ingest of a staged copy) before any is copied
+        into the library; the accepted ones are then indexed incrementally in one update.
+        """
+        report = AddReport()
+        with self._write_lock, tempfile.TemporaryDirectory(dir=self.work_dir, prefix="staging-") as staging:
+            accepted: list[tuple[str, Path]] = []  # (upload name, staged copy)
+            known_ids = {doc.doc_id: doc for doc in self.documents()}
+            for i, (path, name) in enumerate(files):
+                progress(0.3 * i / max(len(files), 1), f"{name}")
+                try:
+                    staged = self._stage(Path(path), name, Path(staging), known_ids, accepted)
+                except UploadRejected as rejection:
+                    report.rejected.append((name, rejection))
+                    continue
+                if staged is not None:
+                    accepted.append((name, staged))
+                else:
+                    report.unchanged.append((name, self.policy.safe_name(name)))
+            if not accepted:
+                return report
+            progress(0.35, "copy")
+            copied = self._copy_into_library(accepted, report)
+            if not copied:
+                return report
+            progress(0.4, "index")
+            self._index_copies(copied, report)
+        return report
+
+    def _stage(self, path: Path, name: str, staging: Path, known: dict[str, DocumentInfo],
+               accepted: list[tuple[str, Path]]) -> Path | None:
+        """A checked copy of the upload under its safe name; None when the library already has
+        the very same file. Raises :class:`UploadRejected`."""
+        safe = self.policy.check(path, name)
+        stem = Path(safe).stem
+        if any(staged.stem == stem for _, staged in accepted):
+            raise UploadRejected("duplicate", name=safe)
+        target = self.library_dir / safe
+        if target.exists():
+            if target.is_file() and _sha256(target) == _sha256(path):
+                return None
+            raise UploadRejected("exists", name=safe)
+        # Same document id under another extension (report.pdf vs report.txt), or a stray file.
+        if stem in known or any(p.stem == stem for p in self.library_dir.iterdir() if p.name != safe
+                                and not p.name.endswith(SIDECAR_SUFFIX)):
+            raise UploadRejected("exists", name=safe)
+        staged = staging / safe
+        shutil.copyfile(path, staged)
+        try:
+            result = self.pipeline.run(staged)
+        except IngestError as exc:
+            raise UploadRejected("unreadable", detail=exc.reason) from exc
+        if not getattr(result, "chunks", None):
+            raise UploadRejected("empty")
+        return staged
+
+    def _copy_into_library(self, accepted: list[tuple[str, Path]], report: AddReport) -> list[tuple[str, Path]]:
+        copied = []
+        for name, staged in accepted:
+            target = self.library_dir / staged.name
+            try:
+                with staged.open("rb") as source, target.open("xb") as out:  # "x": never overwrite
+                    shutil.copyfileobj(source, out)
+            except FileExistsError:
+                report.rejected.append((name, UploadRejected("exists", name=staged.name)))
+                continue
+            except OSError as exc:
+                target.unlink(missing_ok=True)
+                report.rejected.append((name, UploadRejected("unreadable", detail=str(exc))))
+                continue
+            copied.append((name, target))
+        return copied
+
+    def _index_copies(self, copied: list[tuple[str, Path]], report: AddReport) -> None:
+        try:
+            result = LibraryIndex.update(
+                self.index_dir, self.library_dir, embeddings=self.embeddings, pipeline=self.pipeline,
+                cache=self.cache, progress=self.show_progress,
+            )
+        except Exception as exc:  # the index swap is atomic: only our copies need undoing
+            logger.exception("indexing uploads failed")
+            for name, target in copied:
+                target.unlink(missing_ok=True)
+                report.rejected.append((name, UploadRejected("index_failed", detail=str(exc))))
+            return
+        failed = {Path(error.path).name: error for error in result.errors}
+        counts = {doc.doc_id: doc.chunks for doc in result.index.documents()}
+        for name, target in copied:
+            if target.name in failed or target.stem not in counts:
+                target.unlink(missing_ok=True)
+                detail = failed[target.name].reason if target.name in failed else "not indexed"
+                report.rejected.append((name, UploadRejected("unreadable", detail=detail)))
+            else:
+                report.added.append((name, target.name, counts[target.stem]))
+        self._changed(result.index)
+
+    # ----- removing ---------------------------------------------------------------------
+    def remove(self, doc_id: str) -> DocumentInfo:
+        """Drop ``doc_id`` from the index and move its file (and sidecar) to ``work_dir/removed``."""
+        with self._write_lock:
+            info = next((doc for doc in self.documents() if doc.doc_id == doc_id), None)
+            if info is None:
+                raise KeyError(f"no document {doc_id!r} in the library")
+            moved = self._move_to_removed(self._files_of(info))
+            try:
+                self._index.remove(doc_id)
+            except Exception:
+                for original, parked in moved:  # put the files back: nothing changed
+                    shutil.move(parked, original)
+                raise
+            self._changed(self._index)
+            return info
+
+    def _files_of(self, info: DocumentInfo) -> list[Path]:
+        """The document's file and sidecar, only if they really are inside the library folder."""
+        library = self.library_dir.resolve()
+        names = {Path(info.source).name} if info.source else set()
+        names |= {p.name for p in self.library_dir.glob(f"{info.doc_id}.*")
+                  if p.stem == info.doc_id and p.suffix.lower() in self.policy.suffixes}
+        names.add(info.doc_id + SIDECAR_SUFFIX)
+        files = []
+        for name in sorted(names):
+            candidate = (self.library_dir / name).resolve()
+            if candidate.parent == library and candidate.is_file():
+                files.append(candidate)
+        return files
+
+    def _move_to_removed(self, files: list[Path]) -> list[tuple[Path, Path]]:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        folder = self.work_dir / "removed" / stamp
+        folder.mkdir(parents=True, exist_ok=True)
+        moved = []
+        for path in files:
+            parked = folder / path.name
+            shutil.move(path, parked)
+            moved.append((path, parked))
+        return moved
