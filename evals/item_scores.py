@@ -28,6 +28,7 @@ class MetricInfo:
 
 METRICS: dict[str, MetricInfo] = {
     **{f"recall@{k}": MetricInfo(f"Recall@{k}", "retrieval") for k in RETRIEVAL_KS},
+    **{f"hit@{k}": MetricInfo(f"Hit@{k} (any evidence in top {k})", "retrieval") for k in RETRIEVAL_KS},
     "mrr@10": MetricInfo("MRR@10", "retrieval"),
     "ndcg@10": MetricInfo("nDCG@10", "retrieval"),
     "doc_coverage@10": MetricInfo("Report coverage@10 (multi-report)", "retrieval"),

@@ -45,7 +45,9 @@ def _cell(interval: Interval | None) -> str:
 
 
 def _escape_cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """One line, no table breaks, no raw HTML (summary.md may be rendered on a forge)."""
+    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|")
 
 
 def _short(text: str, limit: int = 90) -> str:

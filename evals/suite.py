@@ -28,7 +28,7 @@ class SuiteFormatError(ValueError):
 
     def __init__(self, path: str | Path, line: int | None, reason: str):
         self.path, self.line, self.reason = Path(path), line, reason
-        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        where = f"{self.path}, line {line}" if line is not None else str(self.path)
         super().__init__(f"{where}: {reason}")
 
 

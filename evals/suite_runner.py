@@ -172,11 +172,18 @@ class SuiteRunner:
         record["scores"] = score_item(item, record)
         return record
 
-    def run(self, items: Sequence[SuiteItem], out_dir: str | Path, run_info: Mapping[str, Any]) -> Path:
-        """Answer the items not yet in ``out_dir``; returns the results path."""
+    def run(
+        self, items: Sequence[SuiteItem], out_dir: str | Path, run_info: Mapping[str, Any] | None = None
+    ) -> Path:
+        """Answer the items not yet in ``out_dir``; returns the results path.
+
+        ``run_info`` is written to ``run.json`` (see ``write_run_info``); pass ``None`` when the
+        caller wrote it already, e.g. to check the folder before loading any model.
+        """
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        self._write_run_info(out_dir / RUN_FILE, run_info)
+        if run_info is not None:
+            write_run_info(out_dir, {**run_info, "k": self.k})
         results_path = out_dir / RESULTS_FILE
         _repair_tail(results_path)
         done = {rid for rid, rec in read_records(results_path).items() if "error" not in rec}
@@ -203,20 +210,26 @@ class SuiteRunner:
             logger.warning("%d item(s) failed; they are recorded with 'error' and retried on the next run", failures)
         return results_path
 
-    def _write_run_info(self, path: Path, run_info: Mapping[str, Any]) -> None:
-        info = dict(run_info)
-        info["k"] = self.k
-        if path.is_file():
-            previous = json.loads(path.read_text(encoding="utf-8"))
-            differing = [key for key in RESUME_KEYS if key in info and previous.get(key) != info.get(key)]
-            if differing:
-                raise RunMismatchError(
-                    f"{path.parent} holds a run with different {', '.join(differing)}; "
-                    "choose another --out folder (or delete this one) to start a new run"
-                )
-            info["created"] = previous.get("created", info.get("created"))
-            info["resumed"] = int(previous.get("resumed", 0)) + 1
-        path.write_text(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+def write_run_info(out_dir: str | Path, run_info: Mapping[str, Any]) -> Path:
+    """Write ``run.json`` into ``out_dir``, refusing (``RunMismatchError``) when the folder holds
+    a run whose suite, back-end, retrieval depth, index or settings differ."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / RUN_FILE
+    info = dict(run_info)
+    if path.is_file():
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        differing = [key for key in RESUME_KEYS if key in info and previous.get(key) != info.get(key)]
+        if differing:
+            raise RunMismatchError(
+                f"{out_dir} holds a run with different {', '.join(differing)}; "
+                "choose another --out folder (or delete this one) to start a new run"
+            )
+        info["created"] = previous.get("created", info.get("created"))
+        info["resumed"] = int(previous.get("resumed", 0)) + 1
+    path.write_text(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def run_suite(

@@ -50,7 +50,8 @@ Sources = str | Path | Iterable[str | Path]
 class Pipeline(Protocol):
     """What the index needs from ``ingest.pipeline.IngestPipeline``."""
 
-    def run(self, path: Path) -> Any: ...  # -> IngestResult(document, chunks); raises IngestError
+    def run_many(self, paths: Iterable[Path], *, progress: bool = False) -> tuple[list[Any], list[IngestError]]:
+        ...  # -> ([IngestResult(document, chunks)], [IngestError]); never raises for one bad file
 
     def discover(self, folder: Path) -> list[Path]: ...
 
@@ -405,22 +406,19 @@ def _source_paths(sources: Sources, pipeline: Pipeline) -> list[Path]:
 
 
 def _ingest(paths: list[Path], pipeline: Pipeline, progress: bool) -> tuple[list[Any], list[IngestError]]:
-    """Run the pipeline on every file; a bad file is reported, never fatal. Two files with the
+    """Run the pipeline on every file (a bad file is reported, never fatal). Two files with the
     same doc id (``a.txt`` and ``a.pdf``) are an error for the second one."""
-    results, errors, seen = [], [], {}
-    for path in tqdm(paths, desc="Reading documents", unit="file", disable=not progress):
-        try:
-            ingested = pipeline.run(path)
-        except IngestError as exc:
-            errors.append(exc)
-            continue
-        doc_id = ingested.document.doc_id
+    ingested, errors = pipeline.run_many(paths, progress=progress)
+    results, seen = [], {}
+    for result in ingested:
+        doc_id = result.document.doc_id
         if doc_id in seen:
-            errors.append(IngestError(str(path), f"same document id {doc_id!r} as {seen[doc_id]}; rename one"))
+            errors.append(IngestError(result.document.source,
+                                      f"same document id {doc_id!r} as {seen[doc_id]}; rename one"))
             continue
-        seen[doc_id] = str(path)
-        results.append(ingested)
-    return results, errors
+        seen[doc_id] = result.document.source
+        results.append(result)
+    return results, list(errors)
 
 
 def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pipeline,

@@ -15,7 +15,12 @@ STOPWORDS_ZH = frozenset(
     "的 了 和 与 及 或 是 在 对 为 以 于 将 把 被 由 从 等 也 而 并 其 之 这 那 该 此 有 个 中 上 下 "
     "我们 你们 他们 它们 一个 一些 以及 通过 进行 可以 已经 没有 什么 如何 哪些 哪个 怎样 为什么 多少 吗 呢 吧".split()
 )
-STOPWORDS = frozenset(STOPWORDS_EN) | STOPWORDS_ZH
+# bm25s's list is Lucene's 33 words; questions add their own function words.
+STOPWORDS_EN_QUESTIONS = frozenset(
+    "its what which who whom whose when where why how does do did has have had been being were "
+    "can could should would may might must shall about from than so too very also according".split()
+)
+STOPWORDS = frozenset(STOPWORDS_EN) | STOPWORDS_EN_QUESTIONS | STOPWORDS_ZH
 
 # A token is kept only if it has a letter or digit (drops punctuation and spaces jieba emits).
 _WORDLIKE = re.compile(r"\w", re.UNICODE)

@@ -9,6 +9,10 @@ CN_NUMERAL = "一二三四五六七八九十百零〇"
 # “3.5 亿元” is a quantity, not heading 3.5: a number followed by a unit is body text.
 _UNITS = "亿万千百元年月日个倍项家条次名人%"
 
+# Front/back matter (“前言”, “参考文献”) stands alone: it closes every open heading and is
+# closed by the next heading of any rank.
+STANDALONE_RANK = 0
+
 # Ranks are intrinsic (a chapter is always above a “（一）” item); the section path is a
 # stack where a heading closes every open heading of the same or a lower rank.
 _PATTERNS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
@@ -62,7 +66,7 @@ class HeadingDetector:
         if markdown:
             return HeadingMatch("markdown", len(markdown.group(1)), markdown.group(2))
         if _LABEL.match(line):
-            return HeadingMatch("label", 1, line)
+            return HeadingMatch("label", STANDALONE_RANK, line)
         if len(line) > self.max_chars or _SENTENCE_END.search(line) or _INNER_SENTENCE.search(line):
             return None
         for kind, rank, pattern in _PATTERNS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_CLOSERS = "\"'”’」』）)】》]"
+_CLOSERS = "\"'”’」』）)】》\\]"
 _MARKS = "⁰¹²³⁴⁵⁶⁷⁸⁹①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # A boundary follows: Chinese stops (。！？；), English ! ?, an ellipsis, or a full stop that
 # is followed by a space/line end (so “3.5” and “www.x.cn” are not boundaries); closing

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SECTION_SEPARATOR = " > "
+STANDALONE_RANK = 0  # see ingest.heading_detector
 
 
 @dataclass(frozen=True)
 class Heading:
     """A heading line of the cleaned text: ``text == cleaned[start:end]``; a lower ``rank``
-    is a higher level (chapter 1, “一、” 2, “（一）” 3, “1.” 4, “1.1” 5, Markdown ``#`` n)."""
+    is a higher level (chapter 1, “一、” 2, “（一）” 3, “1.” 4, “1.1” 5, Markdown ``#`` n);
+    rank 0 is front or back matter (“前言”, “参考文献”) that stands alone."""
 
     start: int
     end: int
@@ -47,7 +49,9 @@ def build_sections(text: str, headings: Sequence[Heading]) -> list[Section]:
         if heading.start < cursor:
             raise ValueError(f"overlapping headings at offset {heading.start}")
         _append(sections, text, cursor, heading.start, stack)
-        while stack and stack[-1].rank >= heading.rank:
+        if heading.rank == STANDALONE_RANK:
+            stack.clear()
+        while stack and (stack[-1].rank >= heading.rank or stack[-1].rank == STANDALONE_RANK):
             stack.pop()
         stack.append(heading)
         cursor = heading.end

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest.document import Page
-from ingest.heading_detector import HeadingDetector
+from ingest.heading_detector import STANDALONE_RANK, HeadingDetector
 from ingest.structure import Heading
 
 CLEANER_VERSION = "1"
@@ -44,11 +44,11 @@ def normalize_characters(text: str) -> str:
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # “前  言”, “执 笔”, “安 晓 明”: single CJK characters spread out by the layout.
-_SPACED_CJK = re.compile(rf"(?<![{_CJK}])[{_CJK}](?:[ \t]+[{_CJK}](?![{_CJK}]))+")
+_SPACED_CJK = re.compile(rf"(?<![{_CJK}])[{_CJK}](?:[ ]+[{_CJK}](?![{_CJK}]))+")
 
 
 def join_spaced_characters(line: str) -> str:
-    return _SPACED_CJK.sub(lambda m: re.sub(r"[ \t]+", "", m.group()), line)
+    return _SPACED_CJK.sub(lambda m: m.group().replace(" ", ""), line)
 
 
 # --- line classes ------------------------------------------------------------------------
@@ -253,7 +253,7 @@ class TextCleaner:
             if before is None and after is not None and after.blank_before:
                 # The document's opening line, when short and not a sentence, is its title.
                 if len(text) <= 60 and not re.search(r"[。；！？，,;]", text):
-                    line.kind, line.rank = "heading", 1
+                    line.kind, line.rank = "heading", STANDALONE_RANK
                 continue
             if len(text) > 30 or _PUNCTUATION.search(text) or _LIST_ITEM.match(text):
                 continue
@@ -261,7 +261,8 @@ class TextCleaner:
                 continue
             if len(after.text) < max(40, 2 * len(line.text)):
                 continue
-            if before is None or before.kind == "heading" or _ends_paragraph(before.text):
+            # After another heading a short line is a byline or subtitle, not a section.
+            if before is not None and before.kind != "heading" and _ends_paragraph(before.text):
                 line.kind, line.rank = "heading", 1
 
     def _rewraps_across_blank_lines(self, lines: list[_Line]) -> bool:
@@ -337,11 +338,17 @@ class TextCleaner:
         return blocks
 
     def _broken_word(self, previous: _Line, line: _Line) -> bool:
-        """In a document of whole-paragraph lines, a full line that stops on a CJK character
-        and a line that goes on with one are a paragraph broken by a page (“…提供线” + “上问诊”)."""
-        if self.rewrap == "never" or len(previous.text) < 20:
+        """Whether a blank line is a page break inside a paragraph, in a document that is not
+        hard-wrapped throughout: the line stops on a comma, between two English words, or a
+        full line stops on a CJK character and the next goes on with one (“…提供线” + “上问诊”)."""
+        if self.rewrap == "never":
             return False
-        return _is_cjk(previous.text[-1]) and (_is_cjk(line.text[0]) or line.text[0] in "、，。；：")
+        last, first = previous.text[-1], line.text[0]
+        if last in "，、；,;":  # a paragraph never ends on a comma
+            return True
+        if last.islower() and first.islower():  # “… for the” + “cross-border …”
+            return True
+        return len(previous.text) >= 20 and _is_cjk(last) and (_is_cjk(first) or first in "、，。；：")
 
     def _extend_heading(self, heading: _Block, content: list[_Line], index: int) -> int:
         """Join a heading with its wrapped remainder: “PART 1” + the title under it, or a
@@ -358,7 +365,9 @@ class TextCleaner:
         ):
             heading.lines.append(nxt)
             return index + 1
-        if nxt.kind == "text" and len(first.text) >= 16 and len(nxt.text) <= 8:
+        numbered_heading = self.heading_detector.match(first.text)
+        wrapped = numbered_heading is not None and numbered_heading.kind != "label" and _is_cjk(first.text[-1])
+        if nxt.kind == "text" and wrapped and len(first.text) >= 16 and len(nxt.text) <= 8:
             heading.lines.append(nxt)
             return index + 1
         return index

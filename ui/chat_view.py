@@ -29,9 +29,15 @@ def timings_text(timings: Mapping[str, float], labels: UILabels) -> str:
     return " · ".join(parts)
 
 
-def _answer_body(answer: Answer, index: int) -> str:
+def _answer_body(answer: Answer, index: int, labels: UILabels) -> str:
     tooltips = {c.n: c.doc_title or c.doc_id for c in answer.citations}
-    return f'<div class="rq-text" lang="{escape(answer.language)}">{answer_html(answer.answer, turn=index, cited=tooltips)}</div>'
+    body = f'<div class="rq-text" lang="{escape(answer.language)}">{answer_html(answer.answer, turn=index, cited=tooltips)}</div>'
+    if answer.unsupported:
+        items = "".join(f"<li>{escape(sentence)}</li>" for sentence in answer.unsupported)
+        body += f'<div class="rq-note rq-unsupported">{escape(labels.unsupported)}<ul>{items}</ul></div>'
+    for note in getattr(answer, "notes", ()):
+        body += f'<div class="rq-note">{escape(note)}</div>'
+    return body
 
 
 def _footer(turn: Turn, answer: Answer, index: int, lookup: PassageLookup, labels: UILabels) -> str:
@@ -54,6 +60,10 @@ def turn_html(turn: Turn, index: int, *, lookup: PassageLookup, labels: UILabels
     if turn.status == "error":
         classes.append("rq-error")
         inner.append(f'<div class="rq-text">{escape(labels.error_prefix)}: {escape(turn.error)}</div>')
+    elif shown is None and turn.status == "stopped":
+        inner.append(f'<div class="rq-status">{escape(labels.stopped)}</div>')
+        if turn.draft:
+            inner.append(f'<div class="rq-draft">{escape(turn.draft)}</div>')
     elif shown is None:
         text = labels.generating if turn.draft else labels.searching
         inner.append(f'<div class="rq-status"><span class="rq-spinner"></span>{escape(text)}</div>')
@@ -68,7 +78,7 @@ def turn_html(turn: Turn, index: int, *, lookup: PassageLookup, labels: UILabels
             inner.append(f'<div class="rq-badge">{escape(labels.preview_badge)}</div>')
         elif turn.status == "stopped" and turn.answer is None:
             inner.append(f'<div class="rq-badge">{escape(labels.stopped_note)}</div>')
-        inner.append(_answer_body(shown, index))
+        inner.append(_answer_body(shown, index, labels))
         if turn.status == "generating":
             inner.append(
                 f'<div class="rq-status"><span class="rq-spinner"></span>{escape(labels.generating)}</div>'

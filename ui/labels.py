@@ -37,6 +37,7 @@ class UILabels:
     partial_output: str
     error_prefix: str
     refused_badge: str
+    unsupported: str
     copy: str
     copied: str
     copy_box: str
@@ -78,6 +79,7 @@ class UILabels:
     added: str  # formatted with the file name and chunk count
     unchanged: str  # formatted with the file name
     rejected: str  # formatted with the file name and reason
+    reject_reasons: dict[str, str]  # UploadRejected codes -> message templates
     index_status: str
     status_names: dict[str, str]
     progress_copy: str
@@ -112,6 +114,7 @@ LABELS: dict[UILanguage, UILabels] = {
         partial_output="已生成的部分",
         error_prefix="出错了",
         refused_badge="无法回答",
+        unsupported="以下内容没有得到所引段落的支持：",
         copy="复制",
         copied="已复制",
         copy_box="回答及参考文献（可复制）",
@@ -132,7 +135,7 @@ LABELS: dict[UILanguage, UILabels] = {
             "generation": "生成",
             "generate": "生成",
             "first_token": "首字",
-            "verify": "核对引文",
+            "check": "核对引文",
             "total": "合计",
         },
         seconds="{seconds} 秒",
@@ -159,17 +162,28 @@ LABELS: dict[UILanguage, UILabels] = {
         added="已加入 {name}（{chunks} 个段落）。",
         unchanged="{name} 已在资料库中，内容相同，未做改动。",
         rejected="未加入 {name}：{reason}",
+        reject_reasons={
+            "name": "文件名不可用（不能含文件夹、控制字符，也不能以点开头）",
+            "type": "不支持 {suffix} 文件，只能上传 {types}",
+            "too_big": "文件有 {size_mb} MB，超过了 {max_mb} MB 的上限",
+            "empty": "文件是空的",
+            "binary": "这不像文本文件（含有二进制数据）",
+            "not_pdf": "文件内容不是 PDF",
+            "not_docx": "文件内容不是 Word（.docx）文档",
+            "exists": "资料库里已有另一个内容不同的 {name}；请改名后上传，或先移除旧文档",
+            "duplicate": "这次上传里有两个文件都叫 {name}",
+            "unreadable": "无法读取：{detail}",
+            "index_failed": "建立索引失败：{detail}",
+        },
         index_status="索引状态",
         status_names={
             "embedder": "向量模型",
             "documents": "文档数",
             "chunks": "段落数",
-            "manifest_hash": "清单哈希",
+            "manifest_sha256": "清单哈希",
             "built_at": "上次构建",
-            "updated_at": "上次更新",
-            "last_build": "上次构建",
+            "build_seconds": "构建用时（秒）",
             "dimension": "向量维度",
-            "index_dir": "索引目录",
         },
         progress_copy="检查并保存文件",
         progress_index="建立索引",
@@ -204,6 +218,7 @@ LABELS: dict[UILanguage, UILabels] = {
         partial_output="Partial output",
         error_prefix="Error",
         refused_badge="Not answerable",
+        unsupported="Not supported by the cited passages:",
         copy="Copy",
         copied="Copied",
         copy_box="Answer with references (copyable)",
@@ -224,7 +239,7 @@ LABELS: dict[UILanguage, UILabels] = {
             "generation": "generation",
             "generate": "generation",
             "first_token": "first token",
-            "verify": "citation check",
+            "check": "citation check",
             "total": "total",
         },
         seconds="{seconds} s",
@@ -251,17 +266,16 @@ LABELS: dict[UILanguage, UILabels] = {
         added="Added {name} ({chunks} passages).",
         unchanged="{name} is already in the library with the same content; nothing changed.",
         rejected="{name} was not added: {reason}",
+        reject_reasons={},  # UploadRejected's own (English) messages
         index_status="Index status",
         status_names={
             "embedder": "embedder",
             "documents": "documents",
             "chunks": "chunks",
-            "manifest_hash": "manifest hash",
+            "manifest_sha256": "manifest hash",
             "built_at": "last build",
-            "updated_at": "last update",
-            "last_build": "last build",
+            "build_seconds": "build time (s)",
             "dimension": "dimension",
-            "index_dir": "index folder",
         },
         progress_copy="Checking and saving the files",
         progress_index="Indexing",

@@ -104,9 +104,9 @@ class ExtractiveChatModel(BaseChatModel):
             query = np.asarray([self.embeddings.embed_query(question)], dtype=np.float32)
             scores += cosine_matrix(query, np.asarray(self.embeddings.embed_documents(texts)))[0]
         elif not same_script:
-            # An English question over Chinese passages without an embedder has no usable
-            # signal: trust the retriever's order instead of refusing.
-            scores[:] = self.min_score
+            # An English question over Chinese passages without an embedder: only shared numbers
+            # and names count; trust the retriever's order for the rest instead of refusing.
+            scores += self.min_score
         ranks = sorted({c[0] for c in candidates})
         scores += np.array([self.rank_bonus * (len(ranks) - ranks.index(c[0])) / len(ranks) for c in candidates])
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= self.min_score]

@@ -53,7 +53,9 @@ class HashEmbeddings(VectorEmbeddings):
 
 REPORTS = {
     "alpha": "# 数字经济\n\n数字经济是以数据资源为关键要素的经济形态。2023年数字经济规模达到53.9万亿元。\n\n"
-             "## 数字基础设施\n\n5G基站数量超过337万个，覆盖所有地级市。",
+             "## 数字基础设施\n\n5G基站数量超过337万个，覆盖所有地级市。千兆光网具备覆盖超过5亿户家庭的能力。"
+             "数据中心机架总规模持续增长，算力总规模位居世界第二。\n\n"
+             "## 数字贸易\n\n跨境电商进出口额保持增长，丝路电商合作伙伴国增加到30个。",
     "beta": "# Green Finance\n\nGreen bonds financed renewable energy projects in 2022.\n\n"
             "## Carbon markets\n\nThe national carbon market covers the power sector first.",
     "gamma": "# 人工智能\n\n人工智能治理需要国际合作。各国应共同制定人工智能伦理规范。\n\n"
@@ -75,47 +77,8 @@ def embeddings() -> HashEmbeddings:
     return HashEmbeddings()
 
 
-# --- temporary stand-in for ingest.pipeline.IngestPipeline (until it lands) -----------------
-import hashlib  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from ingest.document import Chunk, Document  # noqa: E402
-from ingest.errors import IngestError  # noqa: E402
-
-
-@dataclass
-class _Result:
-    document: Document
-    chunks: list[Chunk]
-
-
-class ParagraphPipeline:
-    def __init__(self, *, chunk_size: int = 350):
-        self.chunk_size = chunk_size
-
-    def discover(self, folder: Path) -> list[Path]:
-        return sorted(p for p in Path(folder).iterdir() if p.suffix == ".txt")
-
-    def config(self) -> dict:
-        return {"chunk_size": self.chunk_size}
-
-    def run(self, path: Path) -> _Result:
-        raw = Path(path).read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise IngestError(str(path), "not UTF-8") from None
-        doc = Document(doc_id=Path(path).stem, title=Path(path).stem, text=text, source=str(path),
-                       sha256=hashlib.sha256(raw).hexdigest())
-        chunks, start = [], 0
-        for i, para in enumerate(text.split("\n\n")):
-            s = text.index(para, start)
-            start = s + len(para)
-            chunks.append(Chunk(chunk_id=f"{doc.doc_id}#{i}", doc_id=doc.doc_id, doc_title=doc.title,
-                                section="", text=para, start=s, end=start))
-        return _Result(doc, chunks)
-
-
 @pytest.fixture
-def pipeline() -> ParagraphPipeline:
-    return ParagraphPipeline()
+def pipeline():
+    from ingest.pipeline import IngestPipeline
+
+    return IngestPipeline(chunk_size=120, chunk_overlap=20)

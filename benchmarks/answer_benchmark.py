@@ -1,0 +1,180 @@
+"""Measure the assistant on the dev set (evals/datasets/reports_dev.jsonl).
+
+    python benchmarks/answer_benchmark.py calibrate            # refusal threshold + citation cosine
+    python benchmarks/answer_benchmark.py run --backend extractive
+    python benchmarks/answer_benchmark.py run --backend local --per-lang 10 --out var/bench_local.jsonl
+
+``run`` reports: key facts present (loose match), citation precision (supported cited passages
+overlapping an evidence quote), refusal rates on unanswerable vs answerable items, English answers
+without untranslated Chinese, and latency (total, first token). Needs a built index
+(``reportqa index build``). The local model is slow (~40 tok/s prompt reading): use --per-lang.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from assistant.language_check import has_untranslated_chinese  # noqa: E402
+from evals.metrics import Evidence, Passage, citation_precision, key_fact_recall, percentile  # noqa: E402
+from reportqa.factory import make_assistant, make_embeddings, make_retriever, open_index  # noqa: E402
+from reportqa.settings import load_settings  # noqa: E402
+
+DEV_SET = REPO / "evals" / "datasets" / "reports_dev.jsonl"
+
+
+def load_items(path: Path, per_lang: int | None) -> list[dict[str, Any]]:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if per_lang is None:
+        return items
+    picked: list[dict[str, Any]] = []
+    for lang in ("zh", "en"):
+        mine = [i for i in items if i["lang"] == lang]
+        # Keep the type mix: take items round-robin over types.
+        by_type: dict[str, list] = {}
+        for item in mine:
+            by_type.setdefault(item["type"], []).append(item)
+        queues = list(by_type.values())
+        while len([i for i in picked if i["lang"] == lang]) < min(per_lang, len(mine)):
+            for queue in queues:
+                if queue and len([i for i in picked if i["lang"] == lang]) < per_lang:
+                    picked.append(queue.pop(0))
+    return picked
+
+
+# --------------------------------------------------------------------------- calibration
+def calibrate(args: argparse.Namespace) -> None:
+    settings = load_settings({"data_dir": args.data_dir} if args.data_dir else None)
+    retriever = make_retriever(settings, open_index(settings))
+    items = load_items(DEV_SET, None)
+    best = []
+    for item in items:
+        results = retriever.retrieve(item["question"], k=settings.assistant.passages)
+        best.append(max((r.scores.get("dense", 0.0) for r in results), default=0.0))
+    best = np.array(best)
+    unanswerable = np.array([i["type"] == "unanswerable" for i in items])
+    langs = np.array([i["lang"] for i in items])
+    print("best dense cosine  answerable: p5=%.3f p50=%.3f min=%.3f   unanswerable: p50=%.3f min=%.3f max=%.3f" % (
+        np.percentile(best[~unanswerable], 5), np.median(best[~unanswerable]), best[~unanswerable].min(),
+        np.median(best[unanswerable]), best[unanswerable].min(), best[unanswerable].max()))
+    for lang in ("zh", "en"):
+        sel = langs == lang
+        print(f"  {lang}: answerable min={best[sel & ~unanswerable].min():.3f} "
+              f"unanswerable max={best[sel & unanswerable].max():.3f}")
+    print("threshold  refused(unanswerable)  refused(answerable)")
+    for threshold in np.arange(0.20, 0.56, 0.05):
+        refused = best < threshold
+        print(f"  {threshold:.2f}     {refused[unanswerable].mean():6.1%}            {refused[~unanswerable].mean():6.1%}")
+    if args.cosine:
+        calibrate_cosine(settings, items)
+
+
+def calibrate_cosine(settings, items) -> None:
+    """English answers vs their Chinese evidence quotes (true pairs) and other items' quotes."""
+    embeddings = make_embeddings(settings)
+    en = [i for i in items if i["lang"] == "en" and i["evidence"]]
+    answers = embeddings.encode_documents([i["answer"] for i in en])
+    quotes = [(k, q["quote"]) for k, item in enumerate(en) for q in item["evidence"]]
+    sims = answers @ embeddings.encode_documents([q for _, q in quotes]).T
+    true = np.array([sims[k, j] for j, (k, _) in enumerate(quotes)])
+    false = np.array([sims[k, j] for j, (owner, _) in enumerate(quotes) for k in range(len(en)) if k != owner])
+    print("cross-lingual cosine threshold   true pairs kept   mismatched pairs kept")
+    for threshold in np.arange(0.30, 0.61, 0.05):
+        print(f"  {threshold:.2f}                        {np.mean(true >= threshold):6.1%}          {np.mean(false >= threshold):6.1%}")
+
+
+# --------------------------------------------------------------------------- answering
+def run(args: argparse.Namespace) -> None:
+    overrides: dict[str, Any] = {"assistant.backend": args.backend}
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    if args.passages:
+        overrides["assistant.passages"] = args.passages
+    if args.passage_chars:
+        overrides["assistant.passage_chars"] = args.passage_chars
+    settings = load_settings(overrides)
+    assistant = make_assistant(settings)
+    items = load_items(DEV_SET, args.per_lang)
+    out = open(args.out, "w", encoding="utf-8") if args.out else None
+    rows = []
+    for item in items:
+        clock = time.perf_counter()
+        answer = assistant.ask(item["question"])
+        wall = time.perf_counter() - clock
+        evidence = [Evidence(e["doc"], e["quote"]) for e in item["evidence"]]
+        cited = [
+            Passage(answer.passages[c.n - 1].chunk.doc_id, answer.passages[c.n - 1].chunk.text)
+            for c in answer.citations if c.supported and c.n <= len(answer.passages)
+        ]
+        row = {
+            "id": item["id"], "lang": item["lang"], "type": item["type"],
+            "answerable": item["type"] != "unanswerable", "refused": answer.refused,
+            "key_facts": key_fact_recall(answer.answer, item["key_facts"]) if item["key_facts"] and not answer.refused else (0.0 if item["key_facts"] else None),
+            "citation_precision": citation_precision(cited, evidence) if evidence and not answer.refused else None,
+            "untranslated": has_untranslated_chinese(answer.answer) if item["lang"] == "en" and not answer.refused else None,
+            "unsupported": len(answer.unsupported),
+            "total": answer.timings.get("total", wall), "first_token": answer.timings.get("first_token"),
+            "answer": answer.answer,
+        }
+        rows.append(row)
+        print(f"{item['id']} refused={row['refused']} facts={row['key_facts']} cp={row['citation_precision']} "
+              f"t={row['total']:.2f}s ft={row['first_token'] or 0:.2f}s | {answer.answer[:80]!r}", flush=True)
+        if out:
+            out.write(json.dumps({**row, "full": answer.to_dict()}, ensure_ascii=False) + "\n")
+            out.flush()
+    summarize(rows, args.backend)
+
+
+def mean(values) -> str:
+    values = [float(v) for v in values if v is not None]
+    return f"{statistics.fmean(values):.3f} (n={len(values)})" if values else "n/a"
+
+
+def summarize(rows: list[dict[str, Any]], backend: str) -> None:
+    print(f"\n== {backend}: {len(rows)} questions")
+    for lang in ("zh", "en", None):
+        sel = [r for r in rows if lang is None or r["lang"] == lang]
+        ans = [r for r in sel if r["answerable"]]
+        una = [r for r in sel if not r["answerable"]]
+        print(f"[{lang or 'all'}] key facts (answerable): {mean(r['key_facts'] for r in ans)}"
+              f" | citation precision: {mean(r['citation_precision'] for r in ans)}"
+              f" | refused unanswerable: {mean(r['refused'] for r in una)}"
+              f" | refused answerable: {mean(r['refused'] for r in ans)}")
+    en = [r for r in rows if r["untranslated"] is not None]
+    print(f"English answers without untranslated Chinese: {mean(not r['untranslated'] for r in en)}")
+    totals = [r["total"] for r in rows]
+    firsts = [r["first_token"] for r in rows if r["first_token"] is not None]
+    print(f"latency total p50={percentile(totals, 50):.2f}s p90={percentile(totals, 90):.2f}s"
+          + (f" | first token p50={percentile(firsts, 50):.2f}s p90={percentile(firsts, 90):.2f}s" if firsts else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", help="data dir holding the index (default ./var)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cal = sub.add_parser("calibrate")
+    cal.add_argument("--cosine", action="store_true", help="also calibrate the cross-lingual citation cosine (slow)")
+    cal.set_defaults(func=calibrate)
+    r = sub.add_parser("run")
+    r.add_argument("--backend", choices=("local", "openai", "extractive"), default="extractive")
+    r.add_argument("--per-lang", type=int, help="questions per language (keeps the type mix)")
+    r.add_argument("--passages", type=int)
+    r.add_argument("--passage-chars", type=int)
+    r.add_argument("--out", help="write one JSON line per question here")
+    r.set_defaults(func=run)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

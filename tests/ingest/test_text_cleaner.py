@@ -1,0 +1,191 @@
+"""Cleaning PDF-extracted text, on snippets copied verbatim from the five reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.text_cleaner import TextCleaner, join_spaced_characters, normalize_characters
+
+# 001: every line hard-wrapped mid-sentence with a blank line after it, a spaced-out heading.
+REPORT_001_OPENING = (
+    " 前  言 \n\n当今世界，科技革命和产业变革日新月异，数字经济蓬勃发展，\n\n深刻改变着人类生产生活方式，"
+    "对各国经济社会发展、全球治理体系、\n\n人类文明进程影响深远。在经济全球化遭遇逆流，保护主义、单边主\n\n"
+    "义上升的背景下，数字化驱动的新一轮全球化仍蓬勃发展，已成为助\n\n力全球经济增长、促进全球交流与合作的重要动能。 \n\n"
+    "与此同时，全球数字领域发展不平衡、规则不健全、秩序不合理\n\n等问题日益凸显。 \n"
+)
+
+# 001: footnote marks at line ends, a footnote block (rule of spaces, notes, page number)
+# in the middle of a sentence that goes on on the next page.
+REPORT_001_FOOTNOTES = (
+    "进程徘徊不前。国际贸易呈现出疲软态势，2019 年，全球商品贸易\n\n出口额为 18.9 万亿美元，相对 2018 年下降了 2.8%；1\n"
+    " 服务贸易出口\n\n额为 6.1 万亿美元，与 2018 年基本持平。跨境资本流动大幅下降，\n\n全球外国直接投资从 2018 年的 1.41 万亿美元降至 2019 年的 1.39 万\n\n"
+    "亿美元；2\n 全球跨国并购活动锐减，2019 年全球跨国并购规模总计\n\n4900 亿美元，同比大幅下跌近 40%。3\n 要素的全球流动强度大大削弱，\n\n"
+    "商品、服务、资本等传统要素的全球流动总量4\n 占全球 GDP 的比重\n\n从金融危机前 54%的高峰降至 30%左右。2020 年初新冠肺炎疫情全\n\n"
+    "球蔓延，世界经济面临深度衰退，国际贸易和资本流动严重萎缩。据\n\n世界贸易组织预测，2020 年世界商品贸易总额预计将下降 13-32％，\n\n"
+    "                                                   \n1 世界贸易组织，《2020 年世界贸易统计评论》 \n"
+    "2 联合国贸发会议，《2020 年全球投资趋势监测报告》 \n3 数据来源：联合国贸发会议 \n"
+    "4 本节均采用出口数据衡量全球商品、服务和资本流动量。 \n 5\n 几乎所有地区的贸易额都会出现两位数下降，世界贸易将陷入历史\n\n"
+    "性低谷。联合国贸发会议预测，全球外国直接投资将在 2019 年的基\n\n础上下降近 40%，6\n 滑落到近 20 年以来的最低水平。 \n"
+)
+
+# 002: a running header and a page number between two pages.
+REPORT_002_PAGE_BREAK = (
+    "数字经济工作组，为深化金砖国家数字经济合作奠定制度基础。 \n\n\n\n全球数字治理白皮书（2022 年） \n\n \n\n 31 \n\n"
+    "（二）全球数字治理体系联盟化态势增强 \n\n美欧数字领域跨大西洋协调显著增强。一方面，俄乌冲突加快美\n\n"
+    "欧政策联动。俄乌冲突爆发后，G7 召开会议明确美欧将加快数字安\n\n全集体行动。 \n\n\n\n全球数字治理白皮书（2022 年） \n\n \n\n 32 \n\n"
+    "另一方面，美欧积极建立基于价值观的数字合作伙伴关系。 \n"
+)
+
+# 003: the running header lands in the middle of a sentence; a wrapped numbered heading.
+REPORT_003_HEADER = "“一带一路”数字经济合作的进展、挑战与应对"
+REPORT_003_TEXT = (
+    "等平台和机制，在跨境电商、数据产权、数据安全、\n\n数字地址分配、数据交易和流动等相关规则的制定\n\n"
+    "中积极争取话语权，发出以中国为代表的发展中国\n\n“一带一路”数字经济合作的进展、挑战与应对\n"
+    " 家的声音。二是要加强标准制定的国际合作，减少\n\n数字规则分歧。\n\n"
+    "6.加强数字经济合作中的协调统筹，防范无序\n\n竞争\n\n一是要加强企业层面的合作协调，避免无序竞\n\n"
+    "争和资源浪费。中国企业要组团“出海”。\n"
+)
+
+# 000: a caption and a tab-separated table.
+REPORT_000_TABLE = (
+    "表 1:2019 年全球数字企业前 20 排名\n\n排 名\t企业名称\t\t排 名\t企业名称\n1\t苹果\t\t11\t阿里巴巴\n"
+    "2\t微软\t\t12\t因特尔\n3\t三星\t\t13\t软银\n4\tAlphabet\t\t14\tIBM\n\n"
+    "长期来看，人类社会在信息社会和智能社会转型进程中，政策法规、技术标准、市场制度等方面完善的完善将会克服政治博弈挑战，降低交易成本。\n"
+)
+
+# 000: paragraphs one per line, but one broken by a page in the middle of a word.
+REPORT_000_BROKEN = (
+    "疫情动态追踪方面，通过开发软件追踪应用如国内的“健康码”，国外的蓝牙型接触者追踪工具，² 准确及时地追踪个人动态，控制病毒扩散。\n\n"
+    "疫情防控方面，国内外多家数字科技企业提供线\n\n上问诊服务，人工智能助力关键场所人群筛查、智能机器人用于自动化巡逻和现场实施监控。\n\n"
+    "疫情发布方面，数字经济企业借助大数据、云计算、人工智能等技术搭建多维度的疫情信息平台。\n\n"
+    "一 | 疫情防治中的数字技术亮点\n\n此次抗疫战中疫情防控是关键。\n"
+)
+
+
+@pytest.fixture
+def cleaner() -> TextCleaner:
+    return TextCleaner()
+
+
+def test_hard_wrapped_lines_rejoin_into_paragraphs(cleaner):
+    cleaned = cleaner.clean(REPORT_001_OPENING)
+    assert cleaned.text == (
+        "前言\n\n"
+        "当今世界，科技革命和产业变革日新月异，数字经济蓬勃发展，深刻改变着人类生产生活方式，对各国经济社会发展、"
+        "全球治理体系、人类文明进程影响深远。在经济全球化遭遇逆流，保护主义、单边主义上升的背景下，数字化驱动的新一轮"
+        "全球化仍蓬勃发展，已成为助力全球经济增长、促进全球交流与合作的重要动能。\n\n"
+        "与此同时，全球数字领域发展不平衡、规则不健全、秩序不合理等问题日益凸显。"
+    )
+    assert [(h.text, h.rank) for h in cleaned.headings] == [("前言", 0)]
+    heading = cleaned.headings[0]
+    assert cleaned.text[heading.start : heading.end] == "前言"
+
+
+def test_footnote_block_moves_after_its_paragraph(cleaner):
+    text = cleaner.clean(REPORT_001_FOOTNOTES).text
+    paragraph, *notes = text.split("\n\n")
+    # The sentence interrupted by the footnotes and the page number continues seamlessly.
+    assert "预计将下降 13-32%，几乎所有地区的贸易额都会出现两位数下降，世界贸易将陷入历史性低谷。" in paragraph
+    # Footnote numbers left at line ends become superscripts; the wrapped number keeps its space.
+    assert "下降了 2.8%；¹服务贸易出口额为 6.1 万亿美元" in paragraph
+    assert "规模总计 4900 亿美元" in paragraph
+    assert "全球流动总量⁴占全球 GDP 的比重" in paragraph
+    assert "下降近 40%，⁶滑落到近 20 年以来的最低水平。" in paragraph
+    assert notes == [
+        "1 世界贸易组织，《2020 年世界贸易统计评论》",
+        "2 联合国贸发会议，《2020 年全球投资趋势监测报告》",
+        "3 数据来源：联合国贸发会议",
+        "4 本节均采用出口数据衡量全球商品、服务和资本流动量。",
+    ]
+    assert "\n 5" not in text and "\n5\n" not in text
+
+
+def test_running_header_and_page_numbers_are_dropped(cleaner):
+    cleaned = cleaner.clean(REPORT_002_PAGE_BREAK)
+    assert "白皮书" not in cleaned.text
+    assert "31" not in cleaned.text and "32" not in cleaned.text
+    assert cleaned.text.split("\n\n") == [
+        "数字经济工作组，为深化金砖国家数字经济合作奠定制度基础。",
+        "（二）全球数字治理体系联盟化态势增强",
+        "美欧数字领域跨大西洋协调显著增强。一方面，俄乌冲突加快美欧政策联动。俄乌冲突爆发后，G7 召开会议明确美欧将加快数字安全集体行动。",
+        "另一方面，美欧积极建立基于价值观的数字合作伙伴关系。",
+    ]
+
+
+def test_header_repeated_in_mid_sentence_is_dropped_and_wrapped_heading_rejoined(cleaner):
+    source = f" {REPORT_003_HEADER}*\n\n安 晓 明\n\n" + REPORT_003_TEXT + f"\n{REPORT_003_HEADER}\n\n" * 3
+    cleaned = cleaner.clean(source)
+    body = cleaned.text
+    assert "发出以中国为代表的发展中国家的声音。" in body
+    assert body.count(REPORT_003_HEADER) == 1  # only the title at the top
+    assert "安晓明" in body
+    assert [h.text for h in cleaned.headings] == [
+        f"{REPORT_003_HEADER}*",
+        "6.加强数字经济合作中的协调统筹，防范无序竞争",
+    ]
+    assert "一是要加强企业层面的合作协调，避免无序竞争和资源浪费。" in body
+
+
+def test_table_rows_stay_rows(cleaner):
+    text = cleaner.clean(REPORT_000_TABLE).text
+    assert text.split("\n\n") == [
+        "表 1:2019 年全球数字企业前 20 排名",
+        "排名 | 企业名称 | 排名 | 企业名称\n1 | 苹果 | 11 | 阿里巴巴\n2 | 微软 | 12 | 因特尔\n3 | 三星 | 13 | 软银\n4 | Alphabet | 14 | IBM",
+        "长期来看，人类社会在信息社会和智能社会转型进程中，政策法规、技术标准、市场制度等方面完善的完善将会克服政治博弈挑战，降低交易成本。",
+    ]
+
+
+def test_whole_paragraph_lines_keep_paragraphs_but_mend_page_breaks(cleaner):
+    cleaned = cleaner.clean(REPORT_000_BROKEN)
+    paragraphs = cleaned.text.split("\n\n")
+    assert paragraphs[1] == (
+        "疫情防控方面，国内外多家数字科技企业提供线上问诊服务，人工智能助力关键场所人群筛查、智能机器人用于自动化巡逻和现场实施监控。"
+    )
+    assert len(paragraphs) == 5
+    assert [(h.text, h.rank) for h in cleaned.headings] == [("一 | 疫情防治中的数字技术亮点", 2)]
+
+
+def test_english_wrapping_and_dehyphenation(cleaner):
+    source = (
+        "The digital eco-\nnomy grew by 3.5 percent in the\nU.S. last year.\n\nTrade rules for the\n\n"
+        "cross-border data flows are\nbeing written.\n"
+    )
+    assert cleaner.clean(source).text == (
+        "The digital economy grew by 3.5 percent in the U.S. last year.\n\n"
+        "Trade rules for the cross-border data flows are being written."
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["12", " 8 ", "- 3 -", "— 12 —", "第 3 页", "第3页 共40页", "3 / 40", "Page 7", "page 7 of 40", "11.4%", "2015 2016 2017 2018"],
+)
+def test_page_numbers_and_chart_labels_are_dropped(cleaner, line):
+    source = f"数字经济发展迅速，\n\n{line}\n\n各国加强合作。"
+    assert cleaner.clean(source).text == "数字经济发展迅速，各国加强合作。"
+
+
+def test_full_width_ascii_becomes_half_width_but_chinese_punctuation_stays():
+    assert normalize_characters("ＲＣＥＰ　协定于２０２２年生效，（见表１）：好！") == "RCEP 协定于2022年生效，（见表1）：好！"
+    assert normalize_characters("增长１３．５％\r\n下一行\u200b") == "增长13.5%\n下一行"
+
+
+def test_spaced_out_characters_are_joined():
+    assert join_spaced_characters("前  言") == "前言"
+    assert join_spaced_characters("执 笔 _____") == "执笔 _____"
+    assert join_spaced_characters("杨 乐 上海赛博网络安全产业创新研究院 研究员") == "杨乐 上海赛博网络安全产业创新研究院 研究员"
+    assert join_spaced_characters("自 2018 年 1 月以来") == "自 2018 年 1 月以来"
+    assert join_spaced_characters("中国 - 东盟 合作") == "中国 - 东盟 合作"
+
+
+def test_pages_are_tracked_from_form_feeds(cleaner):
+    cleaned = cleaner.clean("第一页的内容没有结束，\f而是在第二页继续。\f第三页。")
+    assert cleaned.text == "第一页的内容没有结束，而是在第二页继续。\n\n第三页。"
+    assert [(p.number, p.start) for p in cleaned.pages] == [(1, 0), (2, 11), (3, cleaned.text.index("第三页"))]
+
+
+def test_cleaner_validates_options():
+    with pytest.raises(ValueError, match="rewrap"):
+        TextCleaner(rewrap="sometimes")
+    with pytest.raises(ValueError, match="repeated_line_min"):
+        TextCleaner(repeated_line_min=1)
