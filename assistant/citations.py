@@ -74,7 +74,7 @@ def split_claims(answer: str) -> list[Claim]:
     for sentence in split_sentences(answer):
         markers = parse_citations(sentence.text)
         cited = [n for m in markers for n in m.numbers]
-        plain = _MARKER.sub("", sentence.text).strip()
+        plain = re.sub(r"\s+([。，！？；：.,!?;:])", r"\1", _MARKER.sub("", sentence.text)).strip()
         leading = re.match(r"^(?:\s*[\[【［][^\]】］]*[\]】］])+", sentence.text)
         if leading and claims:
             lead_numbers = [n for m in parse_citations(leading.group()) for n in m.numbers]

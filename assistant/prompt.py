@@ -37,7 +37,12 @@ _SYSTEM = {
     ),
 }
 _QUESTION_LABEL = {"zh": "问题：", "en": "Question: "}
-_HUMAN = "<passages>\n{passages}\n</passages>\n\n{question_label}{question}"
+# Repeated after the question: a 1.5B model follows the instruction it read last.
+_REMINDER = {
+    "zh": "（依据段落作答，每句后加[编号]）",
+    "en": "(Answer in one or two English sentences, each ending with its source like [1].)",
+}
+_HUMAN = "<passages>\n{passages}\n</passages>\n\n{question_label}{question}\n{reminder}"
 
 # Passage text must not be able to close the delimiter or fake another passage header.
 _DELIMITER = re.compile(r"</?\s*passages\s*>", re.IGNORECASE)
@@ -49,7 +54,7 @@ def answer_prompt(language: Language) -> ChatPromptTemplate:
     """The chat prompt for ``language``; variables ``passages`` and ``question``."""
     return ChatPromptTemplate.from_messages(
         [("system", _SYSTEM[language]), ("human", _HUMAN)]
-    ).partial(question_label=_QUESTION_LABEL[language])
+    ).partial(question_label=_QUESTION_LABEL[language], reminder=_REMINDER[language])
 
 
 def format_passage_text(passage: Passage) -> str:
@@ -107,6 +112,7 @@ def parse_answer_messages(messages: Sequence[BaseMessage]) -> ParsedPrompt:
             language, question = lang, rest[len(label) :]  # type: ignore[assignment]
     if language is None:
         raise ValueError("the answer prompt has no question line")
+    question = question.removesuffix(_REMINDER[language]).strip()
     lines = body[len("<passages>\n") :].split("\n")
     passages: dict[int, str] = {}
     for header, text in zip(lines[::2], lines[1::2]):

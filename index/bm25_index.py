@@ -34,6 +34,7 @@ class BM25Index:
         corpus_tokens = [tokenizer(t) for t in texts]
         if not any(corpus_tokens):
             return cls(None, len(texts), tokenizer=tokenizer)  # nothing to match: all scores are 0
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
         bm25 = bm25s.BM25()
         bm25.index(corpus_tokens, show_progress=False)
         return cls(bm25, len(texts), tokenizer=tokenizer)

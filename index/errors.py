@@ -27,7 +27,7 @@ class IndexMismatchError(LibraryIndexError):
         lines = "; ".join(differences)
         super().__init__(
             f"the index at {path} was built with different settings: {lines}. "
-            f"Search would compare incompatible vectors or chunks; {REBUILD_HINT}"
+            f"Its vectors or chunks do not fit the current ones; {REBUILD_HINT}"
         )
         self.path = Path(path)
         self.differences = differences

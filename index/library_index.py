@@ -162,7 +162,6 @@ class LibraryIndex:
         differences = manifest.differences(
             embedder=_embedder_config(embeddings) if embeddings is not None else None,
             chunker=pipeline.config() if pipeline is not None else None,
-            tokenizer=tokenizer.config(),
         )
         if differences:
             raise IndexMismatchError(index_dir, differences)
@@ -170,7 +169,13 @@ class LibraryIndex:
             store = ChunkStore(path / ChunkStore.FILENAME)
             chunks, vector_ids = store.chunks()
             dense = DenseIndex.load(path / "dense.faiss")
-            bm25 = BM25Index.load(path / "bm25", tokenizer=tokenizer)
+            if manifest.differences(tokenizer=tokenizer.config()):
+                # Keyword statistics need no model: rebuild them in memory (~1 s per 1000 chunks)
+                # rather than refuse to search; the next build or update stores them again.
+                logger.warning("BM25 tokenizer changed since %s was built; re-tokenising its chunks", path)
+                bm25 = BM25Index.build([c.embedding_text() for c in chunks], tokenizer=tokenizer)
+            else:
+                bm25 = BM25Index.load(path / "bm25", tokenizer=tokenizer)
         except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: FAISS reading a bad file
             raise IndexCorruptError(path, str(exc)) from exc
         if not (len(chunks) == len(dense) == len(bm25) == manifest.chunk_count):

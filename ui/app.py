@@ -80,7 +80,7 @@ CSS = """
 #rq-header { align-items: center; }
 .rq-title h1 { font-size: 1.45rem; margin: 0; }
 .rq-title p { margin: 2px 0 0; color: var(--body-text-color-subdued); font-size: .9rem; }
-#rq-lang { max-width: 240px; }
+#rq-lang { max-width: 300px; }
 #rq-chat { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
   padding: 12px; background: var(--background-fill-secondary); min-height: 420px; }
 .rq-chat { display: flex; flex-direction: column; gap: 16px; }
@@ -142,7 +142,9 @@ CSS = """
 .rq-msg-error { color: #b91c1c; }
 .rq-confirm { font-weight: 600; color: #b91c1c; }
 .rq-hint { font-size: .82rem; color: var(--body-text-color-subdued); }
-#rq-examples button { font-size: .82rem; }
+#rq-examples { flex-wrap: wrap; gap: 8px; }
+#rq-examples button { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;
+  font-size: .82rem; }
 """
 
 
@@ -217,7 +219,7 @@ def build_app(
             header = tr(gr.HTML(header_html(first), apply_default_css=False, js_on_load=None),
                         lambda lb: {"value": header_html(lb)})
             lang = tr(gr.Radio([("中文", "zh"), ("English", "en")], value="zh", label=first.language_switch,
-                               elem_id="rq-lang", scale=0, min_width=200),
+                               elem_id="rq-lang", scale=0, min_width=260),
                       lambda lb: {"label": lb.language_switch})
         with gr.Tabs():
             with tr(gr.Tab(first.tab_chat, id="chat"), lambda lb: {"label": lb.tab_chat}):
@@ -228,7 +230,7 @@ def build_app(
                             apply_default_css=False, autoscroll=True, max_height=640,
                         )
                         question = tr(
-                            gr.Textbox(label=first.question, placeholder=first.question_placeholder, lines=2,
+                            gr.Textbox(label=first.question, placeholder=first.question_placeholder, lines=1,
                                        max_lines=8, elem_id="rq-question", show_label=False),
                             lambda lb: {"label": lb.question, "placeholder": lb.question_placeholder},
                         )
@@ -250,24 +252,23 @@ def build_app(
                     with gr.Column(scale=2, min_width=320):
                         sources = gr.HTML(chat.view(None, "zh").sources, elem_id="rq-sources", js_on_load=None,
                                           apply_default_css=False, max_height=560)
-                        with gr.Group():
-                            tr(gr.HTML(_section(first.feedback_title), apply_default_css=False, js_on_load=None,
-                                       padding=True),
+                        with gr.Column(variant="panel", elem_id="rq-feedback"):
+                            tr(gr.HTML(_section(first.feedback_title), apply_default_css=False, js_on_load=None),
                                lambda lb: {"value": _section(lb.feedback_title)})
-                            with gr.Row():
-                                thumbs_up = tr(gr.Button(first.thumbs_up, size="sm", elem_id="rq-up"),
-                                               lambda lb: {"value": lb.thumbs_up})
-                                thumbs_down = tr(gr.Button(first.thumbs_down, size="sm", elem_id="rq-down"),
-                                                 lambda lb: {"value": lb.thumbs_down})
                             comment = tr(
                                 gr.Textbox(label=first.feedback_comment, placeholder=first.feedback_comment_placeholder,
                                            lines=2, elem_id="rq-comment"),
                                 lambda lb: {"label": lb.feedback_comment, "placeholder": lb.feedback_comment_placeholder},
                             )
+                            with gr.Row():
+                                thumbs_up = tr(gr.Button(first.thumbs_up, size="sm", elem_id="rq-up"),
+                                               lambda lb: {"value": lb.thumbs_up})
+                                thumbs_down = tr(gr.Button(first.thumbs_down, size="sm", elem_id="rq-down"),
+                                                 lambda lb: {"value": lb.thumbs_down})
                             feedback_message = gr.HTML("", apply_default_css=False, js_on_load=None,
-                                                       elem_id="rq-feedback-message", padding=True)
+                                                       elem_id="rq-feedback-message")
 
-            with tr(gr.Tab(first.tab_library, id="library"), lambda lb: {"label": lb.tab_library}):
+            with tr(gr.Tab(first.tab_library, id="library"), lambda lb: {"label": lb.tab_library}) as library_tab:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         tr(gr.HTML(_section(first.documents), apply_default_css=False, js_on_load=None),
@@ -367,6 +368,12 @@ def build_app(
         def add_uploads(files: Any, language: str, progress: gr.Progress = gr.Progress(track_tqdm=True)):
             return [*library_update(lib.add(files, language, progress)), None]
 
+        def refresh_library(language: str):  # another window may have changed the library meanwhile
+            view = lib.view(language)
+            return library_update(view)[1:]
+
+        library_tab.select(refresh_library, [lang], library_outputs[1:], concurrency_limit=None,
+                           show_progress="hidden")
         add.click(add_uploads, [upload, lang], [*library_outputs, upload],
                   concurrency_id="library", concurrency_limit=1)
 

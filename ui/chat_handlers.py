@@ -8,6 +8,7 @@ A question runs in two steps so a slow model never hides the instant answer:
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
@@ -71,6 +72,7 @@ class ChatHandlers:
         self.feedback_store = feedback_store
         self.manifest_hash = manifest_hash
         self.stream_interval = stream_interval
+        self._claim_lock = threading.Lock()
 
     # ----- rendering -------------------------------------------------------------------
     def view(self, conversation: Conversation | None, lang: str) -> ChatUpdate:
@@ -122,19 +124,26 @@ class ChatHandlers:
         """Stream the model's tokens under the preview, then replace it with the final answer."""
         conversation = conversation if conversation is not None else Conversation()
         turn = conversation.pending_turn
-        if turn is None or turn.stream is None:
+        with self._claim_lock:  # two queued generate steps must not pull from one stream
+            claimed = turn is not None and turn.stream is not None and not turn.streaming
+            if claimed:
+                turn.streaming = True
+        if not claimed:
             yield self.view(conversation, lang)
             return
-        last = 0.0
+        last, unshown = 0.0, False
         try:
             for _ in self._advance(turn, turn.stream, first_only=False):
+                unshown = True
                 now = time.monotonic()
-                if now - last >= self.stream_interval:
-                    last = now
+                if now - last >= self.stream_interval or not turn.pending:
+                    last, unshown = now, False
                     yield self.view(conversation, lang)
         except Exception as exc:
             self._fail(turn, exc)
-        yield self.view(conversation, lang)
+            unshown = True
+        if unshown or turn.pending:
+            yield self.view(conversation, lang)
 
     @staticmethod
     def _advance(turn: Turn, stream: Iterator[Answer | str], *, first_only: bool) -> Iterator[None]:

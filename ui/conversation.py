@@ -29,6 +29,7 @@ class Turn:
     error: str = ""
     feedback_id: int | None = None
     stream: Iterator[Any] | None = field(default=None, repr=False, compare=False)
+    streaming: bool = False  # a generate step is pulling from ``stream``
 
     @property
     def shown(self) -> Answer | None:

@@ -67,9 +67,12 @@ class FeedbackStore:
         if self.path.exists() and self.path.is_dir():
             raise ValueError(f"feedback path {self.path} is a directory, expected a SQLite file")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(_SCHEMA)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        try:
+            with self._connect() as db:
+                db.execute(_SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{self.path} is not a feedback database ({exc})") from exc
 
     def config(self) -> dict[str, Any]:
         return {"path": str(self.path)}

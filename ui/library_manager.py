@@ -1,8 +1,9 @@
 """The library as the interface changes it: add uploaded reports, remove documents.
 
-Holds the current :class:`~index.library_index.LibraryIndex` snapshot. Every change is
-all-or-nothing for the library folder: a rejected or failed upload leaves no file behind and the
-index untouched; a removed document's file moves to a ``removed`` folder rather than being deleted.
+Holds the current :class:`~index.library_index.LibraryIndex` snapshot. Uploads are copied into
+the upload folder, which is indexed together with the library folders. Every change is
+all-or-nothing: a rejected or failed upload leaves no file behind and the index untouched; a
+removed document's file moves to a ``removed`` folder rather than being deleted.
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ def _no_progress(fraction: float, desc: str) -> None:
 class LibraryManager:
     """Args:
     index_dir: where the index lives.
-    library_dir: the folder of reports the index is built from (uploads are copied here).
-    work_dir: private folder for staging uploads and keeping removed files (``work_dir/removed``).
+    library_dirs: the folders of reports the index is built from.
+    upload_dir: where uploads are copied (indexed along with ``library_dirs``; created if missing).
+    work_dir: private folder for staging uploads and keeping removed files (``work_dir/removed``);
+        must lie outside the indexed folders.
     embeddings, pipeline, cache: what ``LibraryIndex.update`` needs to index new files.
     policy: which uploads are accepted.
     index: the already opened index (opened from ``index_dir`` when omitted).
@@ -65,7 +68,8 @@ class LibraryManager:
         self,
         *,
         index_dir: str | Path,
-        library_dir: str | Path,
+        library_dirs: Sequence[str | Path],
+        upload_dir: str | Path,
         work_dir: str | Path,
         embeddings: Any,
         pipeline: Pipeline,
@@ -75,10 +79,16 @@ class LibraryManager:
         show_progress: bool = True,
     ):
         self.index_dir = Path(index_dir)
-        self.library_dir = Path(library_dir)
-        if not self.library_dir.is_dir():
-            raise ValueError(f"library_dir {self.library_dir} is not a folder")
+        self.upload_dir = Path(upload_dir)
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        self.library_dirs = [Path(folder) for folder in library_dirs]
+        for folder in self.library_dirs:
+            if not folder.is_dir():
+                raise ValueError(f"library folder {folder} does not exist")
+        self.sources = list(dict.fromkeys(p.resolve() for p in [*self.library_dirs, self.upload_dir]))
         self.work_dir = Path(work_dir)
+        if any(self.work_dir.resolve().is_relative_to(source) for source in self.sources):
+            raise ValueError(f"work_dir {self.work_dir} must not lie inside an indexed folder")
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.embeddings = embeddings
         self.pipeline = pipeline
@@ -152,14 +162,12 @@ class LibraryManager:
         stem = Path(safe).stem
         if any(staged.stem == stem for _, staged in accepted):
             raise UploadRejected("duplicate", name=safe)
-        target = self.library_dir / safe
-        if target.exists():
-            if target.is_file() and _sha256(target) == _sha256(path):
-                return None
-            raise UploadRejected("exists", name=safe)
-        # Same document id under another extension (report.pdf vs report.txt), or a stray file.
-        if stem in known or any(p.stem == stem for p in self.library_dir.iterdir() if p.name != safe
-                                and not p.name.endswith(SIDECAR_SUFFIX)):
+        # The document id is the file stem: it must be new to the index and to every indexed folder
+        # (report.pdf next to report.txt, or a file not indexed yet) unless it is the very same file.
+        same_stem = [p for p in self._library_files() if p.stem == stem]
+        if any(p.name == safe and _sha256(p) == _sha256(path) for p in same_stem):
+            return None
+        if same_stem or stem in known or (self.upload_dir / safe).exists():
             raise UploadRejected("exists", name=safe)
         staged = staging / safe
         shutil.copyfile(path, staged)
@@ -171,10 +179,14 @@ class LibraryManager:
             raise UploadRejected("empty")
         return staged
 
+    def _library_files(self) -> list[Path]:
+        return [p for folder in self.sources if folder.is_dir() for p in folder.rglob("*")
+                if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX)]
+
     def _copy_into_library(self, accepted: list[tuple[str, Path]], report: AddReport) -> list[tuple[str, Path]]:
         copied = []
         for name, staged in accepted:
-            target = self.library_dir / staged.name
+            target = self.upload_dir / staged.name
             try:
                 with staged.open("rb") as source, target.open("xb") as out:  # "x": never overwrite
                     shutil.copyfileobj(source, out)
@@ -191,7 +203,7 @@ class LibraryManager:
     def _index_copies(self, copied: list[tuple[str, Path]], report: AddReport) -> None:
         try:
             result = LibraryIndex.update(
-                self.index_dir, self.library_dir, embeddings=self.embeddings, pipeline=self.pipeline,
+                self.index_dir, self.sources, embeddings=self.embeddings, pipeline=self.pipeline,
                 cache=self.cache, progress=self.show_progress,
             )
         except Exception as exc:  # the index swap is atomic: only our copies need undoing
@@ -229,18 +241,17 @@ class LibraryManager:
             return info
 
     def _files_of(self, info: DocumentInfo) -> list[Path]:
-        """The document's file and sidecar, only if they really are inside the library folder."""
-        library = self.library_dir.resolve()
-        names = {Path(info.source).name} if info.source else set()
-        names |= {p.name for p in self.library_dir.glob(f"{info.doc_id}.*")
-                  if p.stem == info.doc_id and p.suffix.lower() in self.policy.suffixes}
-        names.add(info.doc_id + SIDECAR_SUFFIX)
+        """The document's file and sidecar, only where they really are inside an indexed folder."""
+        candidates = [Path(info.source)] if info.source else []
+        candidates += [p for p in self._library_files() if p.stem == info.doc_id]
+        candidates += [p.with_name(info.doc_id + SIDECAR_SUFFIX) for p in list(candidates)]
         files = []
-        for name in sorted(names):
-            candidate = (self.library_dir / name).resolve()
-            if candidate.parent == library and candidate.is_file():
-                files.append(candidate)
-        return files
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            inside = any(resolved.is_relative_to(source) for source in self.sources)
+            if inside and resolved.is_file() and resolved not in files:
+                files.append(resolved)
+        return sorted(files)
 
     def _move_to_removed(self, files: list[Path]) -> list[tuple[Path, Path]]:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")

@@ -42,6 +42,7 @@ class ExtractiveChatModel(BaseChatModel):
     embeddings: Embeddings | None = None
     max_sentences: int = Field(3, ge=1, le=10)
     min_score: float = Field(0.2, ge=0)
+    relative_floor: float = Field(0.6, ge=0, le=1)  # drop sentences scoring under this share of the best
     min_sentence_chars: int = Field(8, ge=1)
     rank_bonus: float = Field(0.05, ge=0)
 
@@ -109,7 +110,8 @@ class ExtractiveChatModel(BaseChatModel):
             scores += self.min_score
         ranks = sorted({c[0] for c in candidates})
         scores += np.array([self.rank_bonus * (len(ranks) - ranks.index(c[0])) / len(ranks) for c in candidates])
-        order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= self.min_score]
+        floor = max(self.min_score, self.relative_floor * float(scores.max()))
+        order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= floor]
         picked = sorted(order[: self.max_sentences], key=lambda i: (candidates[i][0], candidates[i][1]))
         return [(candidates[i][0], candidates[i][2]) for i in picked]
 

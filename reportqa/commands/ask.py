@@ -89,23 +89,32 @@ def print_streamed(items: Iterator[Answer | str], out: TextIO) -> None:
         out.flush()
 
 
+class BatchLineError(ValueError):
+    """A batch line that cannot be answered; ``record_id`` is its id when the line had one."""
+
+    def __init__(self, message: str, record_id: Any = None):
+        super().__init__(message)
+        self.record_id = record_id
+
+
 def parse_batch_line(line: str) -> tuple[Any, str, list[dict[str, str]]]:
-    """``(id, question, history)`` of one batch line; ValueError says what is wrong."""
+    """``(id, question, history)`` of one batch line; BatchLineError says what is wrong."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+        raise BatchLineError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(record, dict):
-        raise ValueError("each line must be a JSON object")
+        raise BatchLineError("each line must be a JSON object")
+    record_id = record.get("id")
     question = record.get("question")
     if not isinstance(question, str):
-        raise ValueError('"question" must be a string')
+        raise BatchLineError('"question" must be a string', record_id)
     history = record.get("history") or []
     if not isinstance(history, list) or not all(
         isinstance(t, dict) and isinstance(t.get("q"), str) and isinstance(t.get("a", ""), str) for t in history
     ):
-        raise ValueError('"history" must be a list of {"q": str, "a": str} turns')
-    return record.get("id"), question, history
+        raise BatchLineError('"history" must be a list of {"q": str, "a": str} turns', record_id)
+    return record_id, question, history
 
 
 def run_batch(assistant, path: Path, out: TextIO) -> int:
@@ -120,7 +129,10 @@ def run_batch(assistant, path: Path, out: TextIO) -> int:
             try:
                 record_id, question, history = parse_batch_line(line)
                 result = {"id": record_id, **assistant.ask(question, history).to_dict()}
-            except (ValueError, RuntimeError) as exc:  # bad line, or the model rejected it
+            except BatchLineError as exc:
+                failed += 1
+                result = {"id": exc.record_id, "line": number, "error": str(exc)}
+            except (ValueError, RuntimeError) as exc:  # rejected question, or the model failed
                 failed += 1
                 result = {"id": record_id, "line": number, "error": str(exc)}
             out.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -74,9 +74,10 @@ def run_batch(retriever: SearchRetriever, lines: TextIO, out: TextIO, *, name: s
         item_id = None
         try:
             item = _parse_line(line)
-            item_id = item["id"]
-            results = retriever.retrieve(item["question"])
-            record: dict[str, Any] = {"id": item_id, "query": item["question"],
+            item_id = item.get("id")
+            question = _question(item)
+            results = retriever.retrieve(question)
+            record: dict[str, Any] = {"id": item_id, "query": question,
                                       "results": [r.to_dict() for r in results]}
         except ValueError as exc:
             failed += 1
@@ -91,14 +92,18 @@ def run_batch(retriever: SearchRetriever, lines: TextIO, out: TextIO, *, name: s
 
 def _parse_line(line: str) -> dict[str, Any]:
     try:
-        item = json.loads(line)
+        item = json.loads(line.strip())
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(item, dict):
         raise ValueError(f'expected an object {{"id", "question"}}, got {type(item).__name__}')
+    return item
+
+
+def _question(item: dict[str, Any]) -> str:
     if "id" not in item:
         raise ValueError('missing "id"')
     question = item.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ValueError('"question" must be a non-empty string')
-    return {"id": item["id"], "question": question}
+    return question

@@ -5,7 +5,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.citations import CitationChecker, normalize_citations, parse_citations, split_claims
 from assistant.passage import Passage
-from conftest import DOC_TEXT, LIBRARY, make_result
+from assistant_test_doubles import DOC_TEXT, LIBRARY, make_result
 
 
 def passages() -> list[Passage]:
@@ -86,3 +86,23 @@ def test_english_claim_without_embedder_is_judged_by_its_numbers():
     checker = CitationChecker()
     assert checker.support("Korea plans to invest 58 trillion won.", passages()[2]).supported
     assert not checker.support("Korea plans to invest 99 trillion won.", passages()[2]).supported
+
+
+class CountingEmbeddings(TableEmbeddings):
+    def __init__(self):
+        super().__init__({}, [1.0, 0.0, 0.0])
+        self.batches: list[list[str]] = []
+
+    def embed_documents(self, texts):
+        self.batches.append(list(texts))
+        return super().embed_documents(texts)
+
+
+def test_cross_lingual_checks_embed_in_one_batch_and_reuse_vectors():
+    embeddings = CountingEmbeddings()
+    checker = CitationChecker(embeddings=embeddings)
+    answer = "Japan set up a Digital Agency in 2021 [3]. Korea plans to invest 58 trillion won [3]."
+    checker.check(answer, passages())
+    checker.check(answer, passages())
+    assert len(embeddings.batches) == 1
+    assert set(embeddings.batches[0]) >= {"Japan set up a Digital Agency in 2021.", "日本于2021年设立数字厅，负责推进行政数字化。"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.context_budget import ContextBudget, estimate_tokens
-from conftest import make_result
+from assistant_test_doubles import make_result
 from ingest.document import Chunk
 
 SENTENCES = [f"第{i}句讲的是无关的背景内容和一些细节。" for i in range(1, 9)]

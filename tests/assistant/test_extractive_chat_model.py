@@ -3,7 +3,7 @@ from __future__ import annotations
 from assistant.chat_models import ExtractiveChatModel
 from assistant.passage import Passage
 from assistant.prompt import REFUSAL_MARKER, answer_messages, parse_answer_messages
-from conftest import LIBRARY, make_result
+from assistant_test_doubles import LIBRARY, make_result
 
 
 def passages() -> list[Passage]:

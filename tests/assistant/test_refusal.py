@@ -5,7 +5,7 @@ import pytest
 from assistant.generation import MarkerHoldback
 from assistant.prompt import REFUSAL_MARKER, is_refusal
 from assistant.refusal import RefusalPolicy
-from conftest import LIBRARY, make_result
+from assistant_test_doubles import LIBRARY, make_result
 
 
 def test_weak_retrieval_is_below_the_threshold():

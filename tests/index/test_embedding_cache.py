@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HashEmbeddings
+from index_test_doubles import HashEmbeddings
 
 from index.embedding_cache import EmbeddingCache, encode_documents_cached
 

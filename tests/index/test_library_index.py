@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EmbedderCrashed, HashEmbeddings
+from index_test_doubles import EmbedderCrashed, HashEmbeddings
 
 from index.build_lock import BuildLock
 from index.embedding_cache import EmbeddingCache
@@ -247,3 +247,16 @@ def test_build_rejects_missing_sources_and_plain_embeddings(tmp_path, embeddings
         build(tmp_path / "index", tmp_path / "nowhere", embeddings, pipeline)
     with pytest.raises(TypeError, match="VectorEmbeddings"):
         build(tmp_path / "index", tmp_path, object(), pipeline)
+
+
+def test_changed_tokenizer_rebuilds_keyword_index_in_memory(tmp_path, library, embeddings, pipeline):
+    from index.bm25_index import BM25Index
+    from index.mixed_language_tokenizer import STOPWORDS, MixedLanguageTokenizer
+
+    built = build(tmp_path / "index", library, embeddings, pipeline).index
+    other = MixedLanguageTokenizer(stopwords=STOPWORDS | {"经济", "数字"})
+    reopened = LibraryIndex.open(tmp_path / "index", embeddings=embeddings, pipeline=pipeline, tokenizer=other)
+    expected = BM25Index.build([c.embedding_text() for c in built.chunks], tokenizer=other)
+    for query in ("数字经济规模", "算力规模"):
+        np.testing.assert_allclose(reopened.bm25_scores(query), expected.scores(query))
+    assert not np.allclose(reopened.bm25_scores("算力规模"), built.bm25_scores("算力规模"))

@@ -1,0 +1,178 @@
+"""``reportqa serve``: the web interface (chat, library, feedback) on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from reportqa.errors import CommandError
+from reportqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="start the web interface",
+        description="Serve the chat and library interface. Binds to 127.0.0.1 unless --host says otherwise; "
+        "set ui.username and ui.password (e.g. REPORTQA_UI__USERNAME / REPORTQA_UI__PASSWORD) to require a login. "
+        "Builds the index first if there is none.",
+    )  # fmt: skip
+    parser.add_argument("--host", dest="ui.host", metavar="HOST",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", dest="ui.port", type=int, metavar="PORT", help="port (default 7860)")
+    parser.set_defaults(func=run)
+
+
+def _auth(settings: Settings) -> tuple[str, str] | None:
+    username, password = settings.ui.username, settings.ui.password
+    if bool(username) != bool(password):
+        raise CommandError("set both ui.username and ui.password to require a login, or neither")
+    return (username, password) if username and password else None
+
+
+def _open_or_build_index(settings: Settings, embeddings: Any, pipeline: Any, cache: Any):
+    """The index, built first (with progress bars) when there is none yet."""
+    from index.errors import IndexNotFoundError
+    from index.library_index import LibraryIndex
+    from reportqa.factory import index_sources, open_index
+
+    try:
+        return open_index(settings)
+    except CommandError as exc:
+        if not isinstance(exc.__cause__, IndexNotFoundError):
+            raise
+    if not settings.library_dir.is_dir():
+        raise CommandError(f"no index yet, and the library folder {settings.library_dir} does not exist")
+    sources = index_sources(settings)
+    print(f"No index at {settings.index_dir} yet: building it from {', '.join(map(str, sources))} "
+          f"(first start only; this embeds every report and takes a few minutes) …", flush=True)
+    result = LibraryIndex.build(settings.index_dir, sources, embeddings=embeddings, pipeline=pipeline,
+                                cache=cache, progress=True)
+    for error in result.errors:
+        print(f"reportqa: skipped {error}", flush=True)
+    print(f"Index ready: {result.summary()}", flush=True)
+    return result.index
+
+
+class AssistantFactory:
+    """``(backend, passages) -> Assistant`` for the UI: one assistant per pair over the library's
+    current index, forgotten when the library changes so that new questions search the new index
+    (the models themselves stay loaded by the factory functions)."""
+
+    def __init__(self, settings: Settings, library: Any):
+        self.settings = settings
+        self.library = library
+        self._cache: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
+        library.subscribe(lambda index: self.clear())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def __call__(self, backend: str, passages: int) -> Any:
+        from reportqa.factory import make_assistant, make_retriever
+
+        key = (backend, int(passages))
+        with self._lock:
+            if key not in self._cache:
+                options = self.settings.assistant.model_copy(update={"passages": int(passages)})
+                settings = self.settings.model_copy(update={"assistant": options})
+                retriever = make_retriever(settings, self.library.index)
+                self._cache[key] = make_assistant(settings, backend, retriever=retriever)
+            return self._cache[key]
+
+
+def _offered_backends(settings: Settings) -> tuple[str, ...]:
+    options = settings.assistant
+    openai_ready = bool(options.openai_base_url and options.openai_model)
+    return tuple(b for b in ("local", "openai", "extractive") if b != "openai" or openai_ready)
+
+
+@dataclass
+class ServedUI:
+    """Everything ``reportqa serve`` puts together, before it starts listening."""
+
+    app: Any  # gradio.Blocks
+    library: Any  # ui.library_manager.LibraryManager
+    backends: tuple[str, ...]
+    default_backend: str
+    cache: Any  # index.embedding_cache.EmbeddingCache, to close on exit
+
+    def close(self) -> None:
+        self.app.close()
+        self.cache.close()
+
+
+def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
+    """The app over the index in ``settings.data_dir`` (built first if missing), with uploads going
+    to ``settings.uploads_dir`` and ratings to ``settings.feedback_path``. ``preload`` loads the
+    default back-end's model now rather than on the first question."""
+    from index.embedding_cache import EmbeddingCache
+    from reportqa.factory import make_embeddings, make_pipeline
+    from ui.app import build_app
+    from ui.feedback_store import FeedbackStore
+    from ui.library_manager import LibraryManager
+    from ui.upload_policy import UploadPolicy
+
+    embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
+    cache = EmbeddingCache(settings.embedding_cache_path)
+    index = _open_or_build_index(settings, embeddings, pipeline, cache)
+    library = LibraryManager(
+        index_dir=settings.index_dir,
+        library_dirs=[settings.library_dir],
+        upload_dir=settings.uploads_dir,
+        work_dir=settings.data_dir / "ui",
+        embeddings=embeddings,
+        pipeline=pipeline,
+        policy=UploadPolicy(max_bytes=int(settings.ui.max_upload_mb * 2**20)),
+        cache=cache,
+        index=index,
+    )
+    assistants = AssistantFactory(settings, library)
+    backends = _offered_backends(settings)
+    default_backend = settings.assistant.backend if settings.assistant.backend in backends else "extractive"
+    if preload:
+        try:
+            assistants(default_backend, settings.assistant.passages)
+        except Exception as exc:  # e.g. the local model is not pulled: still serve, answer extractively
+            logger.warning("back-end %s unavailable: %s", default_backend, exc)
+            print(f"reportqa: the {default_backend} back-end is unavailable ({exc}); answering extractively",
+                  flush=True)
+            backends = tuple(b for b in backends if b != default_backend)
+            default_backend = "extractive"
+    app = build_app(
+        assistant_factory=assistants,
+        library=library,
+        feedback_store=FeedbackStore(settings.feedback_path),
+        backends=backends,
+        default_backend=default_backend,
+        default_passages=settings.assistant.passages,
+        concurrency=settings.ui.concurrency,
+    )
+    return ServedUI(app, library, backends, default_backend, cache)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import launch_app
+
+    auth = _auth(settings)
+    served = build_ui(settings)
+    try:
+        url = launch_app(served.app, host=settings.ui.host, port=settings.ui.port, auth=auth,
+                         max_upload_mb=settings.ui.max_upload_mb)
+    except OSError as exc:
+        served.cache.close()
+        raise CommandError(f"cannot listen on {settings.ui.host}:{settings.ui.port}: {exc}") from exc
+    login = " (login required)" if auth else ""
+    print(f"reportqa: serving {len(served.library.documents())} reports at {url}{login}; press Ctrl-C to stop",
+          flush=True)
+    try:
+        served.app.block_thread()
+    finally:
+        served.close()
+    return 0

@@ -1,0 +1,70 @@
+"""Fixtures for the browser tests: the real app served on a free loopback port, and Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class ServedApp:
+    url: str
+    settings: Any  # reportqa.settings.Settings of this app's private data dir
+    served: Any  # reportqa.commands.serve.ServedUI
+
+
+@pytest.fixture(scope="module")
+def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    """``reportqa serve``'s app over a private copy of the session index (uploads must not leak into
+    other tests), extractive by default, with the small local model offered in the settings tab."""
+    from reportqa.commands.serve import build_ui
+    from reportqa.settings import load_settings
+    from ui.app import launch_app
+
+    data_dir = tmp_path_factory.mktemp("ui-data")
+    shutil.copytree(built_index.settings.index_dir, data_dir / "index")
+    settings = load_settings({
+        "data_dir": str(data_dir),
+        "library_dir": str(built_index.settings.library_dir),
+        "assistant.backend": "extractive",
+        "models.chat_model": "qwen2.5-0.5b-instruct-q4",
+    })
+    served = build_ui(settings)
+    assert served.backends == ("local", "extractive") and served.default_backend == "extractive"
+    url = launch_app(served.app, host="127.0.0.1", port=free_port(), quiet=True)
+    try:
+        yield ServedApp(url=url, settings=settings, served=served)
+    finally:
+        served.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
