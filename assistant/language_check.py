@@ -12,21 +12,24 @@ import re
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]*"
                       r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
                       r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]*")
-# Opening -> closing delimiters inside which Chinese is allowed.
+# Opening -> the closers accepted for it (PDF text mixes full- and half-width brackets).
 _PAIRS = {
-    "(": ")", "（": "）", "[": "]", "【": "】", "《": "》", "〈": "〉", "「": "」", "『": "』",
+    "(": ")）", "（": "）)", "[": "]】", "【": "】]", "《": "》", "〈": "〉", "「": "」", "『": "』",
     "“": "”", "‘": "’", '"': '"',
 }
 
 
 def _protected_mask(text: str) -> list[bool]:
     """True for every character enclosed by a *closed* bracket or quote pair: an opener that is
-    never closed protects nothing, so it cannot hide the rest of the answer."""
+    never closed protects nothing, so it cannot hide the rest of the answer. A closer matching an
+    outer opener also closes the unclosed openers inside it."""
     mask = [False] * len(text)
-    stack: list[tuple[str, int]] = []  # (expected closer, position of the opener)
+    stack: list[tuple[str, int]] = []  # (accepted closers, position of the opener)
     for i, ch in enumerate(text):
-        if stack and ch == stack[-1][0]:
-            _, start = stack.pop()
+        depth = next((d for d in range(len(stack) - 1, -1, -1) if ch in stack[d][0]), None)
+        if depth is not None:
+            start = stack[depth][1]
+            del stack[depth:]
             mask[start : i + 1] = [True] * (i + 1 - start)
         elif ch in _PAIRS:
             stack.append((_PAIRS[ch], i))

@@ -344,9 +344,10 @@ def build_app(
 
         def on_cite(conv: Conversation, language: str, event: gr.EventData):
             data = getattr(event, "_data", None) or {}
-            return chat.select_citation(conv, int(data.get("turn", -1)), int(data.get("n", 0)), language)
+            update = chat.select_citation(conv, int(data.get("turn", -1)), int(data.get("n", 0)), language)
+            return update.conversation, update.sources, update.copy_text
 
-        chat_view.cite(on_cite, [conversation, lang], chat_outputs, concurrency_limit=None,
+        chat_view.cite(on_cite, [conversation, lang], [conversation, sources, copy_box], concurrency_limit=None,
                        show_progress="hidden").then(None, js=SCROLL_TO_ACTIVE_SOURCE_JS)
 
         def rate(rating: str) -> Callable[[Conversation, str, str], tuple[str, str]]:

@@ -30,3 +30,8 @@ def test_an_unclosed_bracket_does_not_hide_chinese():
 
 def test_chinese_punctuation_joins_its_run():
     assert untranslated_fragments("Answer: 中国，埃及。") == ["中国，埃及。"]
+
+
+def test_mixed_width_brackets_and_nested_straight_quotes_close_their_pairs():
+    assert untranslated_fragments("The reports say: “单位（亿美元) 和 \"名称 未闭合” [1]") == []
+    assert untranslated_fragments("(亿美元） then 数字经济") == ["数字经济"]
