@@ -86,6 +86,11 @@ def split_claims(answer: str) -> list[Claim]:
     return claims
 
 
+def _numbers(text: str) -> set[str]:
+    """Numbers in ``text``, thousands separators removed ("903,000" -> "903000")."""
+    return set(_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
+
+
 def _sentences(passage: Passage) -> list[Sentence]:
     return split_sentences(passage.text) or [Sentence(passage.text, 0, len(passage.text))]
 
@@ -180,14 +185,17 @@ class CitationChecker:
             return self._overlap_support(char_bigrams(claim), passage.text, sentences, char_bigrams)
         if cjk_ratio(passage.text) < _CHINESE:
             return self._overlap_support(words(claim), passage.text, sentences, words)
+        # Numbers are the same in both languages: an English claim stating a number its Chinese
+        # passage does not contain is unsupported however close the embeddings are.
+        numbers_found = _numbers(claim) <= _numbers(passage.text)
         if self.embeddings is not None:
             vectors = self._embed([claim] + [s.text for s in sentences])
             sims = cosine_matrix(vectors[:1], vectors[1:])[0]
             i = int(np.argmax(sims))
-            return Support(float(sims[i]), bool(sims[i] >= self.min_cosine), sentences[i])
-        numbers = set(_NUMBER.findall(claim))
-        i = max(range(len(sentences)), key=lambda j: len(numbers & set(_NUMBER.findall(sentences[j].text))))
-        return Support(1.0, numbers <= set(_NUMBER.findall(passage.text)), sentences[i])
+            return Support(float(sims[i]), bool(sims[i] >= self.min_cosine) and numbers_found, sentences[i])
+        numbers = _numbers(claim)
+        i = max(range(len(sentences)), key=lambda j: len(numbers & _numbers(sentences[j].text)))
+        return Support(1.0, numbers_found, sentences[i])
 
     def _overlap_support(self, claim_items, passage_text, sentences, featurize) -> Support:
         score = containment(claim_items, featurize(passage_text))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -209,6 +210,29 @@ class SuiteRunner:
         if failures:
             logger.warning("%d item(s) failed; they are recorded with 'error' and retried on the next run", failures)
         return results_path
+
+
+def rescore_results(path: str | Path, items: Sequence[SuiteItem]) -> int:
+    """Recompute the scores of the recorded ``items`` with the current metric code.
+
+    Records keep everything the metrics read (answer, refusal, retrieved and cited passage
+    text), so a changed metric or gold annotation does not require asking again. The log is
+    rewritten atomically, one record per id; returns how many records were rescored.
+    """
+    path = Path(path)
+    records = read_records(path)
+    by_id = {item.id: item for item in items}
+    rescored = 0
+    for rid, record in records.items():
+        item = by_id.get(rid)
+        if item is not None and "error" not in record:
+            record["gold"] = {"answer": item.answer, "key_facts": list(item.key_facts)}
+            record["scores"] = score_item(item, record)
+            rescored += 1
+    staging = path.with_suffix(".jsonl.tmp")
+    staging.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()), encoding="utf-8")
+    os.replace(staging, path)
+    return rescored
 
 
 def write_run_info(out_dir: str | Path, run_info: Mapping[str, Any]) -> Path:

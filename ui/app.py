@@ -68,6 +68,18 @@ element.addEventListener('click', (event) => {
 });
 """
 
+# Keep each highlighted span in view inside its (scrolling) context box, whenever the panel
+# changes or a passage is opened.
+SOURCES_JS = """
+const center = () => element.querySelectorAll('.rq-src[open] .rq-context').forEach((box) => {
+  const mark = box.querySelector('mark');
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+});
+watch('value', center);
+element.addEventListener('toggle', center, true);
+center();
+"""
+
 SCROLL_TO_ACTIVE_SOURCE_JS = """
 () => {
   const active = document.querySelector('#rq-sources .rq-src.active');
@@ -113,7 +125,7 @@ CSS = """
 .rq-foot { display: flex; justify-content: space-between; align-items: center; gap: 8px; margin-top: 10px;
   font-size: .78rem; color: var(--body-text-color-subdued); }
 .rq-copy { border: 1px solid var(--border-color-primary); background: transparent; color: inherit;
-  border-radius: 6px; padding: 1px 10px; cursor: pointer; font-size: .78rem; }
+  border-radius: 6px; padding: 1px 10px; cursor: pointer; font-size: .78rem; white-space: nowrap; flex-shrink: 0; }
 .rq-copy:hover { border-color: var(--color-accent); color: var(--color-accent); }
 .rq-note { font-size: .82rem; color: var(--body-text-color-subdued); margin: 6px 0 2px; }
 .rq-note ul { margin: 2px 0 0 18px; padding: 0; }
@@ -129,7 +141,7 @@ CSS = """
 .rq-src-n { color: var(--color-accent); font-weight: 700; }
 .rq-src-title { font-weight: 600; }
 .rq-src-meta { color: var(--body-text-color-subdued); margin-left: 8px; font-size: .82rem; }
-.rq-context { white-space: pre-wrap; font-size: .86rem; line-height: 1.65; margin-top: 6px;
+.rq-context { position: relative; white-space: pre-wrap; font-size: .86rem; line-height: 1.65; margin-top: 6px;
   max-height: 280px; overflow-y: auto; overflow-wrap: anywhere; }
 .rq-context mark { background: #fde68a; color: #111827; padding: 0 1px; border-radius: 2px; }
 .rq-section-title { font-weight: 600; margin: 4px 0; }
@@ -250,7 +262,7 @@ def build_app(
                             copy_box = gr.Textbox(show_label=False, lines=6, max_lines=20, interactive=False,
                                                   buttons=["copy"], elem_id="rq-copy-box")
                     with gr.Column(scale=2, min_width=320):
-                        sources = gr.HTML(chat.view(None, "zh").sources, elem_id="rq-sources", js_on_load=None,
+                        sources = gr.HTML(chat.view(None, "zh").sources, elem_id="rq-sources", js_on_load=SOURCES_JS,
                                           apply_default_css=False, max_height=560)
                         with gr.Column(variant="panel", elem_id="rq-feedback"):
                             tr(gr.HTML(_section(first.feedback_title), apply_default_css=False, js_on_load=None),

@@ -17,6 +17,10 @@ def format_seconds(seconds: float, labels: UILabels) -> str:
     return labels.seconds.format(seconds=value)
 
 
+ALWAYS_SHOWN = frozenset({"retrieve", "retrieval", "total"})
+NEGLIGIBLE_SECONDS = 0.05  # steps this quick (e.g. no rewrite needed) are not worth a mention
+
+
 def timings_text(timings: Mapping[str, float], labels: UILabels) -> str:
     """e.g. "检索 0.2 秒 · 生成 12.3 秒" — in the assistant's order, unknown names as they are."""
     parts = []
@@ -24,6 +28,8 @@ def timings_text(timings: Mapping[str, float], labels: UILabels) -> str:
         try:
             seconds = float(seconds)
         except (TypeError, ValueError):
+            continue
+        if seconds < NEGLIGIBLE_SECONDS and name not in ALWAYS_SHOWN:
             continue
         parts.append(f"{labels.timing_names.get(name, name.replace('_', ' '))} {format_seconds(seconds, labels)}")
     return " · ".join(parts)

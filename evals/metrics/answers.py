@@ -17,8 +17,15 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 _TOKEN = re.compile(rf"[{_CJK}]|[a-z0-9]+(?:\.[0-9]+)?%?|%")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
-# Spans exempt from the language check: quoted titles and names, which keep their own script.
-_QUOTED = re.compile(r"《[^》]*》|「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|\([^)]*\)|（[^）]*）")
+# Spans exempt from the language check: quoted or bracketed titles, names and glosses, which keep
+# their own script. Only short ones: an English answer made of long Chinese quotations is not
+# written in English for its reader.
+MAX_EXEMPT_CHARS = 40
+_QUOTED = re.compile(
+    rf"《[^》]{{0,{MAX_EXEMPT_CHARS}}}》|「[^」]{{0,{MAX_EXEMPT_CHARS}}}」|『[^』]{{0,{MAX_EXEMPT_CHARS}}}』"
+    rf"|“[^”“]{{0,{MAX_EXEMPT_CHARS}}}”|\"[^\"]{{0,{MAX_EXEMPT_CHARS}}}\"|\([^)]{{0,{MAX_EXEMPT_CHARS}}}\)"
+    rf"|（[^）]{{0,{MAX_EXEMPT_CHARS}}}）"
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -73,7 +80,8 @@ def script_share_zh(text: str) -> float | None:
     """Share of Chinese in ``text``: CJK characters / (CJK characters + Latin words).
 
     A Latin word counts once, like one Chinese character, since both carry roughly one
-    meaning unit. Quoted or bracketed spans are left out. ``None`` when nothing is left.
+    meaning unit. Short quoted or bracketed spans (titles, names) are left out; long quotations
+    count. ``None`` when nothing is left.
     """
     text = _QUOTED.sub(" ", text)
     cjk = len(_CJK_CHAR.findall(text))

@@ -135,8 +135,8 @@ def render_rgb_markdown(results: Mapping[float, Mapping[str, Interval]], info: M
     lines = [
         f"# RGB (Chinese) through reportqa — back-end {info.get('backend', '?')}",
         "",
-        f"{info.get('n_items', '?')} questions, {info.get('n_passages', 5)} passages each, seed {info.get('seed', 0)}; "
-        "95 % bootstrap intervals.",
+        f"{info.get('n_items', '?')} questions ({info.get('n_rejection_items', info.get('n_items', '?'))} for "
+        f"rejection), {info.get('n_passages', 5)} passages each, seed {info.get('seed', 0)}; 95 % bootstrap intervals.",
         "",
         "| noise | metric | value | n |",
         "|---|---|---|---|",

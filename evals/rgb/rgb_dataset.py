@@ -98,12 +98,16 @@ def load_rgb(path: str | Path) -> list[RGBItem]:
 
 
 def choose_items(items: Sequence[RGBItem], n: int | None, *, seed: int = 0) -> list[RGBItem]:
-    """A seeded random subset of ``n`` items, in file order (all items when ``n`` is None)."""
+    """A seeded random subset of ``n`` items, in file order (all items when ``n`` is None).
+
+    Subsets are nested: the items chosen for a smaller ``n`` are among those for a larger one
+    (prefixes of one seeded permutation), so a smaller run reuses a larger run's records.
+    """
     if n is None or n >= len(items):
         return list(items)
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
-    picked = set(random.Random(seed).sample(range(len(items)), n))
+    picked = set(random.Random(seed).sample(range(len(items)), len(items))[:n])
     return [item for i, item in enumerate(items) if i in picked]
 
 

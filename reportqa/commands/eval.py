@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="exit 1 if a metric's mean is below its floor, e.g. recall@5=0.6,citation_precision=0.5")
     parser.add_argument("--noise", type=float, default=0.4, help="rgb: share of noise passages (default 0.4)")
     parser.add_argument("--n", type=int, default=100, help="rgb: number of questions (seeded sample, default 100)")
+    parser.add_argument("--rejection-n", type=int,
+                        help="rgb: questions for the rejection run at noise 1.0 (default --n; a subset of them)")
     parser.add_argument("--seed", type=int, default=0, help="rgb: seed for question and passage order")
     parser.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     parser.set_defaults(func=run)
@@ -72,7 +74,7 @@ def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: 
     from evals.run_info import build_run_info
     from evals.run_reports import write_reports
     from evals.suite import SuiteFormatError, load_suite, parse_filter, select_items, suite_fingerprint
-    from evals.suite_runner import RESULTS_FILE, RunMismatchError, SuiteRunner, write_run_info
+    from evals.suite_runner import RESULTS_FILE, RunMismatchError, SuiteRunner, rescore_results, write_run_info
     from reportqa.factory import make_assistant
 
     if args.k < 1:
@@ -100,7 +102,8 @@ def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: 
 
     assistant = make_assistant(settings, backend)
     runner = SuiteRunner(assistant, retriever=assistant.retriever, k=args.k, progress=not args.no_progress)
-    runner.run(items, out_dir)
+    results = runner.run(items, out_dir)
+    rescore_results(results, items)  # records from an earlier session get today's metric code
     summary, markdown = write_reports(out_dir)
     print(markdown)
     print(f"results: {out_dir / RESULTS_FILE}\nreport:  {out_dir / 'report.html'}", file=sys.stderr)
@@ -136,7 +139,10 @@ def run_rgb(args: argparse.Namespace, settings: Settings, path: Path) -> int:
         raise CommandError(f"--noise must be within [0, 1) (the rejection run at 1.0 is always added), got {args.noise}",
                            exit_code=2)
     try:
-        items = choose_items(load_rgb(path), args.n, seed=args.seed)
+        all_items = load_rgb(path)
+        items = choose_items(all_items, args.n, seed=args.seed)
+        # Nested subsets: the rejection questions are among the accuracy questions.
+        rejection_items = choose_items(all_items, min(args.rejection_n or args.n, args.n), seed=args.seed)
     except (RGBFormatError, ValueError) as exc:
         raise CommandError(str(exc), exit_code=2) from exc
     backend = settings.assistant.backend
@@ -161,12 +167,14 @@ def run_rgb(args: argparse.Namespace, settings: Settings, path: Path) -> int:
             cache=cache,
         )
         benchmark = RGBBenchmark(library, seed=args.seed, progress=not args.no_progress)
-        results = {}
-        for noise in (args.noise, 1.0):
-            results[noise] = summarize_rgb(benchmark.run(items, noise, out_dir), seed=args.seed)
+        results = {
+            args.noise: summarize_rgb(benchmark.run(items, args.noise, out_dir), seed=args.seed),
+            1.0: summarize_rgb(benchmark.run(rejection_items, 1.0, out_dir), seed=args.seed),
+        }
     info = build_run_info(
         settings=settings, backend=backend,
-        extra={"benchmark": str(path), "n_items": len(items), "n_passages": benchmark.n_passages,
+        extra={"benchmark": str(path), "n_items": len(items), "n_rejection_items": len(rejection_items),
+               "n_passages": benchmark.n_passages,
                "seed": args.seed, "noise": args.noise},
     )
     (out_dir / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -106,3 +106,12 @@ def test_cross_lingual_checks_embed_in_one_batch_and_reuse_vectors():
     checker.check(answer, passages())
     assert len(embeddings.batches) == 1
     assert set(embeddings.batches[0]) >= {"Japan set up a Digital Agency in 2021.", "日本于2021年设立数字厅，负责推进行政数字化。"}
+
+
+def test_english_claim_with_a_number_missing_from_the_passage_is_unsupported_despite_similarity():
+    japan = "日本于2021年设立数字厅，负责推进行政数字化。"
+    embeddings = TableEmbeddings({}, [1.0, 0.0, 0.0])  # everything looks identical to the embedder
+    checker = CitationChecker(embeddings=embeddings)
+    assert checker.support("Japan set up a Digital Agency in 2021.", passages()[2]).supported
+    assert not checker.support("Japan set up a Digital Agency in 2019.", passages()[2]).supported
+    assert japan in {s.sentence.text for s in [checker.support("Japan set up a Digital Agency in 2021.", passages()[2])]}

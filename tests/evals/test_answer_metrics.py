@@ -66,3 +66,9 @@ def test_language_match_by_script_share_ignoring_quoted_titles() -> None:
 def test_language_must_be_known() -> None:
     with pytest.raises(ValueError, match="language"):
         language_match("text", "fr")
+
+
+def test_long_quotations_count_towards_the_language() -> None:
+    quoted = "The reports say: “2019年4月，在第二届“一带一路”国际高峰论坛数字丝绸之路分论坛上，中国工信部与匈牙利、巴西等国家相关部门达成战略合作。”"
+    assert language_match(quoted, "en") == 0.0
+    assert language_match("The “Digital Silk Road” (数字丝绸之路) was proposed in 2017.", "en") == 1.0

@@ -7,7 +7,15 @@ import pytest
 from evals_fakes import GOOD_SCRIPT, SUITE_ITEMS, ScriptedAssistant, result
 
 from evals.suite import load_suite
-from evals.suite_runner import RESULTS_FILE, RUN_FILE, RunMismatchError, SuiteRunner, read_records, write_run_info
+from evals.suite_runner import (
+    RESULTS_FILE,
+    RUN_FILE,
+    RunMismatchError,
+    SuiteRunner,
+    read_records,
+    rescore_results,
+    write_run_info,
+)
 
 INFO = {"suite_sha256": "abc", "backend": "scripted", "index_manifest_sha256": "m1", "settings": {"x": 1}}
 
@@ -111,3 +119,18 @@ def test_runner_validates_its_arguments() -> None:
         SuiteRunner(object())
     with pytest.raises(ValueError, match="k must be at least 1"):
         SuiteRunner(ScriptedAssistant({}), k=0)
+
+
+def test_rescoring_uses_the_current_metrics_and_gold_without_asking(suite_file: Path, tmp_path: Path) -> None:
+    items = load_suite(suite_file)
+    path = SuiteRunner(ScriptedAssistant(GOOD_SCRIPT), progress=False).run(items, tmp_path, INFO)
+    lines = _lines(path)
+    lines[0]["scores"] = {"key_fact_recall": 0.0}  # stale scores from older metric code
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    changed = [items[0].__class__(**{**items[0].__dict__, "key_facts": ("不存在的事实",)}), *items[1:]]
+    assert rescore_results(path, changed) == 4
+    records = read_records(path)
+    assert records["zh-001"]["scores"]["key_fact_recall"] == 0.0
+    assert records["zh-001"]["scores"]["recall@1"] == 1.0
+    assert records["zh-001"]["gold"]["key_facts"] == ["不存在的事实"]
+    assert records["en-001"]["scores"]["mrr@10"] == 0.5

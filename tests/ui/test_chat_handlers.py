@@ -238,3 +238,12 @@ def test_a_second_generate_step_does_not_pull_from_the_same_stream(tmp_path):
     assert conversation.turns[0].status == "generating" and conversation.turns[0].draft == "数字经济"
     list(first)
     assert conversation.turns[0].status == "done"
+
+
+def test_timings_leave_out_negligible_steps():
+    from ui.chat_view import timings_text
+    from ui.labels import labels_for
+
+    timings = {"rewrite": 0.001, "retrieve": 0.04, "first_token": 2.5, "generate": 12.34, "check": 0.01, "total": 15.0}
+    assert timings_text(timings, labels_for("zh")) == "检索 0.0 秒 · 首字 2.5 秒 · 生成 12.3 秒 · 合计 15.0 秒"
+    assert timings_text({"retrieve": 0.2, "mystery_step": 1.0}, labels_for("en")) == "retrieval 0.2 s · mystery step 1.0 s"
