@@ -86,6 +86,12 @@ def split_claims(answer: str) -> list[Claim]:
     return claims
 
 
+def _with_marker(sentence: str, n: int) -> str:
+    """``sentence`` with ``[n]`` before its end punctuation."""
+    body = sentence.rstrip("。.!?！？；;")
+    return f"{body}[{n}]{sentence[len(body):]}" if body else f"{sentence}[{n}]"
+
+
 def _numbers(text: str) -> set[str]:
     """Numbers in ``text``, thousands separators removed ("903,000" -> "903000")."""
     return set(_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
@@ -172,10 +178,20 @@ class CitationChecker:
                     key = (s.supported, s.score)
                     if n not in best or key > best[n][:2]:
                         best[n] = (s.supported, s.score, s.sentence)
-            elif len(claim.text) >= self.min_claim_chars and not any(
-                self.support(claim.text, p).supported for p in passages
-            ):
-                unsupported.append(claim.text)
+            elif len(claim.text) >= self.min_claim_chars:
+                # Small models often forget the marker: cite the passage that supports the claim
+                # (post-hoc attribution), or flag the claim.
+                supports = [(self.support(claim.text, p), p) for p in passages]
+                found = [(s, p) for s, p in supports if s.supported]
+                if not found:
+                    unsupported.append(claim.text)
+                    continue
+                s, p = max(found, key=lambda sp: sp[0].score)
+                text = text.replace(claim.text, _with_marker(claim.text, p.n), 1)
+                if p.n not in order:
+                    order.append(p.n)
+                if p.n not in best or (True, s.score) > best[p.n][:2]:
+                    best[p.n] = (True, s.score, s.sentence)
         citations = [self._citation(by_n[n], *best[n]) for n in order]
         return CitationCheck(answer=text, citations=citations, unsupported=unsupported)
 

@@ -115,3 +115,9 @@ def test_english_claim_with_a_number_missing_from_the_passage_is_unsupported_des
     assert checker.support("Japan set up a Digital Agency in 2021.", passages()[2]).supported
     assert not checker.support("Japan set up a Digital Agency in 2019.", passages()[2]).supported
     assert japan in {s.sentence.text for s in [checker.support("Japan set up a Digital Agency in 2021.", passages()[2])]}
+
+
+def test_uncited_supported_claim_gets_the_supporting_passage_cited():
+    check = CitationChecker().check("截至2022年底，中国已与29个国家签署双边电子商务合作备忘录。", passages())
+    assert check.answer == "截至2022年底，中国已与29个国家签署双边电子商务合作备忘录[2]。"
+    assert [(c.n, c.supported) for c in check.citations] == [(2, True)] and check.unsupported == []

@@ -1,0 +1,58 @@
+"""The ``reportqa index`` / ``search`` commands, with the test embedder in place of the real one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from index_test_doubles import HashEmbeddings
+
+import reportqa.commands.index as index_command
+import reportqa.factory as factory
+from reportqa.cli import main
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    embeddings = HashEmbeddings()
+    monkeypatch.setattr(factory, "make_embeddings", lambda settings: embeddings)
+    monkeypatch.setattr(index_command, "make_embeddings", lambda settings: embeddings)
+    return embeddings
+
+
+def test_build_reports_bad_files_then_update_finds_nothing_to_do(tmp_path, library, fake_models, capsys):
+    (library / "broken.txt").write_bytes(b"\x00\x01\x02" * 100)
+    args = ["--data-dir", str(tmp_path / "var"), "index", "build", "--library", str(library), "--quiet"]
+    assert main(args) == 1  # built, but a file was skipped
+    out, err = capsys.readouterr()
+    assert "skipped" in err and "broken.txt" in err
+    assert "5 documents" not in out and "3 documents" in out
+    (library / "broken.txt").unlink()
+    assert main(["--data-dir", str(tmp_path / "var"), "--library", str(library), "index", "update", "--quiet",
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["chunks_embedded"] == 0 and sorted(result["unchanged"]) == ["alpha", "beta", "gamma"]
+    assert result["status"]["documents"] == 3
+
+
+def test_build_of_a_missing_library_is_a_clear_error(tmp_path, fake_models, capsys):
+    assert main(["--data-dir", str(tmp_path), "index", "build", "--library", str(tmp_path / "nope")]) == 1
+    assert "library folder not found" in capsys.readouterr().err
+
+
+def test_search_without_an_index_says_to_build_one(tmp_path, fake_models, capsys):
+    assert main(["--data-dir", str(tmp_path), "search", "数字经济"]) == 1
+    err = capsys.readouterr().err
+    assert "no index found" in err and "reportqa index build" in err
+
+
+def test_search_json_shape(tmp_path, library, fake_models, capsys):
+    data_dir = str(tmp_path / "var")
+    assert main(["--data-dir", data_dir, "--library", str(library), "index", "build", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", data_dir, "search", "算力规模", "--k", "2", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["query"] == "算力规模" and len(payload["results"]) == 2
+    first = payload["results"][0]
+    assert {"rank", "score", "doc_id", "doc_title", "section", "page", "text", "start", "end"} <= set(first)
+    assert first["rank"] == 1 and first["scores"]["fused"] == first["score"]
