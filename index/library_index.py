@@ -170,7 +170,7 @@ class LibraryIndex:
             chunks, vector_ids = store.chunks()
             dense = DenseIndex.load(path / "dense.faiss")
             if manifest.differences(tokenizer=tokenizer.config()):
-                # Keyword statistics need no model: rebuild them in memory (~1 s per 1000 chunks)
+                # Keyword statistics need no model: rebuild them in memory (0.5 s for 377 chunks)
                 # rather than refuse to search; the next build or update stores them again.
                 logger.warning("BM25 tokenizer changed since %s was built; re-tokenising its chunks", path)
                 bm25 = BM25Index.build([c.embedding_text() for c in chunks], tokenizer=tokenizer)
