@@ -74,13 +74,39 @@ class MemoQueries(VectorEmbeddings):
         return np.stack([self._memo[t] for t in texts])
 
 
-def variants(settings) -> dict[str, dict[str, float]]:
-    zh, en = settings.retrieval.bm25_weight_zh, settings.retrieval.bm25_weight_en
-    return {
+def variants(settings, zh_weights, rrf_ks, candidates) -> dict[str, dict[str, Any]]:
+    """The fusion variants to score: dense only (the baseline every ratio refers to), plain
+    RRF, and language-weighted RRF for every Chinese BM25 weight x rrf_k x candidates asked for
+    (English BM25 keeps the configured weight)."""
+    en = settings.retrieval.bm25_weight_en
+    out: dict[str, dict[str, Any]] = {
         "dense only": {"bm25_weight_zh": 0.0, "bm25_weight_en": 0.0},
         "RRF equal weights": {"bm25_weight_zh": 1.0, "bm25_weight_en": 1.0},
-        f"RRF language-weighted (zh {zh:g}, en {en:g})": {"bm25_weight_zh": zh, "bm25_weight_en": en},
     }
+    for zh in zh_weights:
+        for rrf_k in rrf_ks:
+            for depth in candidates:
+                out[f"RRF zh {zh:g} en {en:g} k{rrf_k} c{depth}"] = {
+                    "bm25_weight_zh": zh, "bm25_weight_en": en, "rrf_k": rrf_k, "candidates": depth}
+    return out
+
+
+def _floats(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def _chunkings(text: str, settings) -> list[tuple[int, int]]:
+    """``350/80,500`` -> [(350, 80), (500, overlap at the configured overlap/size ratio)]."""
+    ratio = settings.ingest.chunk_overlap / settings.ingest.chunk_size
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        size, _, overlap = part.partition("/")
+        out.append((int(size), int(overlap) if overlap else round(int(size) * ratio)))
+    return out
 
 
 def load_items() -> list[dict[str, Any]]:
@@ -127,9 +153,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "var" / "benchmarks" / "retrieval.json")
     parser.add_argument("--warm-cache", action="store_true",
                         help="start from a copy of the configured embedding cache (build time is then not cold)")
+    parser.add_argument("--chunk-sizes", default=None, metavar="SIZE[/OVERLAP],...",
+                        help="chunkings to compare, e.g. 250/60,350/80,500/100 (default: the configured one)")
+    parser.add_argument("--bm25-zh-weights", default=None, metavar="W,...",
+                        help="Chinese BM25 weights to sweep, e.g. 0,0.3,0.5,0.7,1 (default: the configured one)")
+    parser.add_argument("--rrf-ks", default=None, metavar="K,...", help="RRF k values to sweep (default: configured)")
+    parser.add_argument("--candidates", default=None, metavar="N,...",
+                        help="per-ranking candidate depths to sweep (default: configured)")
+    parser.add_argument("--quality-only", action="store_true",
+                        help="skip the latency and incremental-update measurements (sweeps)")
     args = parser.parse_args(argv)
 
     base = load_settings()
+    configured = (base.ingest.chunk_size, base.ingest.chunk_overlap)
+    chunkings = _chunkings(args.chunk_sizes, base) if args.chunk_sizes else [configured]
+    # The configured chunking goes first: it is the one whose build time, latency and updates are
+    # measured, and with a cold cache its build is then really cold.
+    chunkings = [configured] * (configured in chunkings or not args.quality_only) + [
+        c for c in chunkings if c != configured]
+    zh_weights = _floats(args.bm25_zh_weights) if args.bm25_zh_weights else [base.retrieval.bm25_weight_zh]
+    rrf_ks = _ints(args.rrf_ks) if args.rrf_ks else [base.retrieval.rrf_k]
+    depths = _ints(args.candidates) if args.candidates else [base.retrieval.candidates]
+
     work = Path(tempfile.mkdtemp(prefix="reportqa-bench-"))
     try:
         library = work / "reports"
@@ -138,31 +183,49 @@ def main(argv: list[str] | None = None) -> int:
         settings.data_dir.mkdir(parents=True)
         if args.warm_cache and base.embedding_cache_path.is_file():
             shutil.copy(base.embedding_cache_path, settings.embedding_cache_path)
-        embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
-        cache = EmbeddingCache(settings.embedding_cache_path)
+        embeddings = make_embeddings(settings)
+        cache = EmbeddingCache(settings.embedding_cache_path)  # shared by every chunking of the run
         report: dict[str, Any] = {"embedder": embeddings.name, "dataset": str(DATASET.relative_to(REPO)),
-                                  "retrieval": settings.retrieval.model_dump()}
-
-        build = LibraryIndex.build(settings.index_dir, library, embeddings=embeddings, pipeline=pipeline,
-                                   cache=cache, progress=True)
-        index = build.index
-        report["build"] = {"cold_cache": not args.warm_cache, "seconds": round(build.seconds, 2),
-                           "documents": len(index.manifest.documents), "chunks": len(index),
-                           "chunks_embedded": build.chunks_embedded,
-                           "chunks_per_second": round(build.chunks_embedded / build.seconds, 3)}
-
+                                  "retrieval": settings.retrieval.model_dump(),
+                                  "ingest": settings.ingest.model_dump(), "runs": []}
         items = load_items()
         memo = MemoQueries(embeddings)
-        options = {"k": max(KS), "candidates": settings.retrieval.candidates, "rrf_k": settings.retrieval.rrf_k}
-        report["quality"] = {
-            name: evaluate(HybridRetriever(index=index, embeddings=memo, **options, **weights), items)
-            for name, weights in variants(settings).items()
-        }
-        shipped = HybridRetriever(index=index, embeddings=embeddings, **options,
-                                  bm25_weight_zh=settings.retrieval.bm25_weight_zh,
-                                  bm25_weight_en=settings.retrieval.bm25_weight_en)
-        report["latency"] = latency(shipped, embeddings, items)
-        report["updates"] = updates(settings, library, embeddings, pipeline, cache)
+        fusions = variants(settings, zh_weights, rrf_ks, depths)
+        measured = None
+        for number, (size, overlap) in enumerate(chunkings):
+            run_settings = load_settings({"data_dir": str(work / f"var-{size}-{overlap}"),
+                                          "library_dir": str(library), "ingest.chunk_size": size,
+                                          "ingest.chunk_overlap": overlap})
+            pipeline = make_pipeline(run_settings)
+            build = LibraryIndex.build(run_settings.index_dir, library, embeddings=embeddings,
+                                       pipeline=pipeline, cache=cache, progress=True)
+            index = build.index
+            chunk_chars = [len(c.text) for c in index.chunks]
+            run: dict[str, Any] = {
+                "chunk_size": size, "chunk_overlap": overlap,
+                "build": {"cold_cache": not args.warm_cache and number == 0, "seconds": round(build.seconds, 2),
+                          "documents": len(index.manifest.documents), "chunks": len(index),
+                          "mean_chunk_chars": round(mean(chunk_chars), 1),
+                          "chunks_embedded": build.chunks_embedded,
+                          "chunks_per_second": round(build.chunks_embedded / build.seconds, 3)},
+            }
+            options = {"k": max(KS), "candidates": settings.retrieval.candidates, "rrf_k": settings.retrieval.rrf_k}
+            run["quality"] = {name: evaluate(HybridRetriever(index=index, embeddings=memo, **{**options, **fusion}),
+                                             items)
+                              for name, fusion in fusions.items()}
+            report["runs"].append(run)
+            if (size, overlap) == configured and not args.quality_only:
+                measured = (run_settings, pipeline, index)
+            else:
+                index.close()
+        if measured is not None:  # last, because the update test edits the library
+            run_settings, pipeline, index = measured
+            shipped = HybridRetriever(index=index, embeddings=embeddings, **options,
+                                      bm25_weight_zh=settings.retrieval.bm25_weight_zh,
+                                      bm25_weight_en=settings.retrieval.bm25_weight_en)
+            report["latency"] = latency(shipped, embeddings, items)
+            report["updates"] = updates(run_settings, library, embeddings, pipeline, cache)
+            index.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -209,23 +272,33 @@ def updates(settings, library: Path, embeddings, pipeline, cache) -> dict[str, A
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [f"## Retrieval benchmark ({report['embedder']}, {report['dataset']})", ""]
-    b = report["build"]
-    lines.append(f"Full build ({'cold' if b['cold_cache'] else 'warm'} cache): {b['seconds']} s for "
-                 f"{b['documents']} documents / {b['chunks']} chunks ({b['chunks_embedded']} embedded, "
-                 f"{b['chunks_per_second']} chunks/s)")
-    for name, u in report["updates"].items():
+    for run in report["runs"]:
+        b = run["build"]
+        lines.append(f"Chunks {run['chunk_size']}/{run['chunk_overlap']}: build "
+                     f"({'cold' if b['cold_cache'] else 'warm'} cache) {b['seconds']} s for "
+                     f"{b['documents']} documents / {b['chunks']} chunks (mean {b['mean_chunk_chars']} chars; "
+                     f"{b['chunks_embedded']} embedded, {b['chunks_per_second']} chunks/s)")
+    for name, u in report.get("updates", {}).items():
         lines.append(f"Update, {name.replace('_', ' ')}: {u['seconds']} s, {u['chunks_embedded']} chunks embedded "
                      f"(report has {u['doc_chunks']} chunks; check {'ok' if u['ok'] else 'FAILED'})")
-    lines += ["", "| variant | lang | n | R@1 | R@5 | R@10 | Hit@5 | MRR@10 |", "|---|---|---|---|---|---|---|---|"]
-    for name, by_lang in report["quality"].items():
-        for lang, m in by_lang.items():
-            lines.append(f"| {name} | {lang} | {m['n']} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | "
-                         f"{m['recall@10']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
-    lt = report["latency"]
-    lines += ["", "| warm latency (n={}) | p50 ms | p95 ms |".format(lt["n"]), "|---|---|---|",
-              f"| embed_query (baseline) | {lt['embed_query_p50_ms']} | {lt['embed_query_p95_ms']} |",
-              f"| retrieve (shipped fusion) | {lt['search_p50_ms']} | {lt['search_p95_ms']} |",
-              f"| ratio retrieve / embed_query | {lt['search_over_embed_p50']} | {lt['search_over_embed_p95']} |"]
+    lines += ["", "Ratios are against dense only on the same chunks, measured in the same run.", "",
+              "| chunks | variant | lang | n | R@1 | R@5 | R@10 | Hit@5 | MRR@10 | R@5 / dense | MRR / dense |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for run in report["runs"]:
+        baseline = run["quality"]["dense only"]
+        for name, by_lang in run["quality"].items():
+            for lang, m in by_lang.items():
+                d = baseline[lang]
+                lines.append(
+                    f"| {run['chunk_size']}/{run['chunk_overlap']} | {name} | {lang} | {m['n']} | "
+                    f"{m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | {m['hit@5']:.3f} | "
+                    f"{m['mrr@10']:.3f} | {m['recall@5'] / d['recall@5']:.3f} | {m['mrr@10'] / d['mrr@10']:.3f} |")
+    if "latency" in report:
+        lt = report["latency"]
+        lines += ["", "| warm latency (n={}) | p50 ms | p95 ms |".format(lt["n"]), "|---|---|---|",
+                  f"| embed_query (baseline) | {lt['embed_query_p50_ms']} | {lt['embed_query_p95_ms']} |",
+                  f"| retrieve (shipped fusion) | {lt['search_p50_ms']} | {lt['search_p95_ms']} |",
+                  f"| ratio retrieve / embed_query | {lt['search_over_embed_p50']} | {lt['search_over_embed_p95']} |"]
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 CN_NUMERAL = "一二三四五六七八九十百零〇"
 # “3.5 亿元” is a quantity, not heading 3.5: a number followed by a unit is body text.
-_UNITS = "亿万千百元年月日个倍项家条次名人%"
+QUANTITY_UNITS = "亿万千百元年月日个倍项家条次名人%"
 
 # Front/back matter (“前言”, “参考文献”) stands alone: it closes every open heading and is
 # closed by the next heading of any rank.
@@ -23,8 +23,8 @@ _PATTERNS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     ("cn_numbered", 2, re.compile(rf"^[{CN_NUMERAL}]{{1,3}}\s*(?:、|\s\|\s|\|)\s*\S")),
     ("cn_parenthesised", 3, re.compile(rf"^[（(]\s*[{CN_NUMERAL}]{{1,3}}\s*[）)]\s*\S")),
     # “1.1 …” must be tried before “1. …”; years (“2022.”) and decimals (“3.5”) are excluded.
-    ("decimal_numbered", 5, re.compile(rf"^(?:[1-9]\d?)(?:\.[1-9]\d?){{1,3}}\.?\s*[^\d\s.%{_UNITS}]")),
-    ("numbered", 4, re.compile(rf"^(?:[1-9]|[12]\d)\s*[.．、](?!\d)\s*[^\d\s.%、{_UNITS}]")),
+    ("decimal_numbered", 5, re.compile(rf"^(?:[1-9]\d?)(?:\.[1-9]\d?){{1,3}}\.?\s*[^\d\s.%{QUANTITY_UNITS}]")),
+    ("numbered", 4, re.compile(rf"^(?:[1-9]|[12]\d)\s*[.．、](?!\d)\s*[^\d\s.%、{QUANTITY_UNITS}]")),
 )
 # Front and back matter that stands alone on a line: “前言”, “参考文献”, “Abstract”.
 _LABEL = re.compile(

@@ -10,6 +10,10 @@ from ingest.structure import Heading, Section, build_sections
 
 Span = tuple[int, int]
 
+# Bump whenever the same text and options would give different chunks (it is part of
+# ``config()``, so the index manifest then asks for a rebuild).
+CHUNKER_VERSION = "2"
+
 
 class SentenceChunker:
     """Packs whole sentences into chunks of at most ``chunk_size`` characters.
@@ -24,6 +28,8 @@ class SentenceChunker:
 
     Chunk ids are ``<doc_id>:<index>``: the same text and settings give the same ids.
     """
+
+    version = CHUNKER_VERSION
 
     def __init__(self, *, chunk_size: int = 350, chunk_overlap: int = 80, min_chunk_chars: int | None = None):
         if not isinstance(chunk_size, int) or chunk_size < 20:
@@ -42,6 +48,7 @@ class SentenceChunker:
 
     def config(self) -> dict:
         return {
+            "version": self.version,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
             "min_chunk_chars": self.min_chunk_chars,

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest.document import Page
-from ingest.heading_detector import STANDALONE_RANK, HeadingDetector
+from ingest.heading_detector import QUANTITY_UNITS, STANDALONE_RANK, HeadingDetector
 from ingest.structure import Heading
 
-CLEANER_VERSION = "1"
+# Bump whenever the same input would give a different text (it is part of ``config()``, so
+# the index manifest then asks for a rebuild). 2: inline footnote marks become superscripts.
+CLEANER_VERSION = "2"
 
 # --- characters ------------------------------------------------------------------------
 
@@ -81,6 +83,13 @@ _PARAGRAPH_END = re.compile(
 _PART = re.compile(r"^(?:PART|Part|CHAPTER|Chapter)\s+[\dIVX]+$")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TRAILING_MARK = re.compile(rf"(?<=[{_CJK}。，；：、）)”%])(\d{{1,3}})$")
+# A footnote number glued into a sentence: “超过 29%1（见图 3）”, “滥杀滥伤风险3；”,
+# ““政治化”18。”. After a word that takes a number (“第3，”, “为3。”, “增长3；”) or a unit it is
+# a quantity and stays.
+_INLINE_MARK = re.compile(
+    rf"(?:(?<=%)|(?<=[”{_CJK}])(?<![第为约达至到超近共等是于有占和与及或的了过逾仅长降增减图表章节款{QUANTITY_UNITS}]))"
+    r"(\d{1,2})(?=[；。，（：])"
+)
 
 LineKind = Literal["blank", "text", "heading", "table", "caption", "separator", "noise"]
 
@@ -405,9 +414,17 @@ class TextCleaner:
                 for position, line in enumerate(block.lines):
                     text = _join_lines(text, line) if position else line.text
                     mark_page(line, offset + max(0, len(text) - len(line.text)))
+                if block.kind == "paragraph":
+                    text = superscript_footnote_marks(text)  # same length: page offsets hold
             parts.append(text)
             offset += len(text)
         return CleanedText("".join(parts), pages, headings)
+
+
+def superscript_footnote_marks(text: str) -> str:
+    """Footnote numbers glued into running text become superscripts (“风险³；”), so that they
+    neither read as quantities (“29%1”) nor reach the keyword index as numbers."""
+    return _INLINE_MARK.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), text)
 
 
 def _ends_paragraph(text: str) -> bool:
