@@ -50,6 +50,11 @@ pull_models() {
   "$VENV/bin/reportqa" models pull
 }
 
+pull_test_models() {
+  # The OpenAI-compatible back-end is tested against a local server running the small model.
+  "$VENV/bin/reportqa" models pull qwen2.5-0.5b-instruct-q4
+}
+
 ensure_chromium() {
   if [[ -x /usr/bin/chromium ]]; then
     return
@@ -60,7 +65,7 @@ ensure_chromium() {
     sudo=(sudo -n)  # -n: fail instead of prompting (CI has no stdin)
   fi
   "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei  # the font: Chinese in screenshots
 }
 
 setup() {
@@ -80,6 +85,7 @@ main() {
     test)
       shift
       setup
+      pull_test_models
       ensure_chromium
       # The whole suite, slow and browser tests included; pytest's exit code is ours
       # (5 = no tests collected counts as a failure).

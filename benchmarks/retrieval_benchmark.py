@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "var" / "benchmarks" / "retrieval.json")
     parser.add_argument("--warm-cache", action="store_true",
                         help="start from a copy of the configured embedding cache (build time is then not cold)")
+    parser.add_argument("--cache", type=Path, default=None, metavar="FILE",
+                        help="use and grow this embedding cache file (e.g. a copy of var's) so that a sweep "
+                             "embeds each chunking once across runs")
     parser.add_argument("--chunk-sizes", default=None, metavar="SIZE[/OVERLAP],...",
                         help="chunkings to compare, e.g. 250/60,350/80,500/100 (default: the configured one)")
     parser.add_argument("--bm25-zh-weights", default=None, metavar="W,...",
@@ -184,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.warm_cache and base.embedding_cache_path.is_file():
             shutil.copy(base.embedding_cache_path, settings.embedding_cache_path)
         embeddings = make_embeddings(settings)
-        cache = EmbeddingCache(settings.embedding_cache_path)  # shared by every chunking of the run
+        # One cache for every chunking of the run (and of later runs with --cache).
+        cache = EmbeddingCache(args.cache or settings.embedding_cache_path)
         report: dict[str, Any] = {"embedder": embeddings.name, "dataset": str(DATASET.relative_to(REPO)),
                                   "retrieval": settings.retrieval.model_dump(),
                                   "ingest": settings.ingest.model_dump(), "runs": []}
@@ -203,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             chunk_chars = [len(c.text) for c in index.chunks]
             run: dict[str, Any] = {
                 "chunk_size": size, "chunk_overlap": overlap,
-                "build": {"cold_cache": not args.warm_cache and number == 0, "seconds": round(build.seconds, 2),
+                "build": {"cold_cache": not (args.warm_cache or args.cache) and number == 0, "seconds": round(build.seconds, 2),
                           "documents": len(index.manifest.documents), "chunks": len(index),
                           "mean_chunk_chars": round(mean(chunk_chars), 1),
                           "chunks_embedded": build.chunks_embedded,

@@ -37,6 +37,9 @@ _MARKDOWN = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$")
 # A heading is a title, not a sentence: these endings mark body text or list items.
 _SENTENCE_END = re.compile(r"[。；;，,、：:]$|[.!?](?<![A-Za-z]\.)$")
 _INNER_SENTENCE = re.compile(r"[。；！？]\S")
+# A clause of one or two characters after the last comma is a sentence cut by the line end
+# (“1.有各自监管要求，包” + “括通信安全…”), not a heading such as “加强合作，推动发展”.
+_BROKEN_TAIL = re.compile(r"[，,][^，,]{1,2}$")
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,12 @@ class HeadingDetector:
             return HeadingMatch("markdown", len(markdown.group(1)), markdown.group(2))
         if _LABEL.match(line):
             return HeadingMatch("label", STANDALONE_RANK, line)
-        if len(line) > self.max_chars or _SENTENCE_END.search(line) or _INNER_SENTENCE.search(line):
+        if (
+            len(line) > self.max_chars
+            or _SENTENCE_END.search(line)
+            or _INNER_SENTENCE.search(line)
+            or _BROKEN_TAIL.search(line)
+        ):
             return None
         for kind, rank, pattern in _PATTERNS:
             if pattern.match(line):

@@ -20,7 +20,8 @@ from ingest.heading_detector import QUANTITY_UNITS, STANDALONE_RANK, HeadingDete
 from ingest.structure import Heading
 
 # Bump whenever the same input would give a different text (it is part of ``config()``, so
-# the index manifest then asks for a rebuild). 2: inline footnote marks become superscripts.
+# the index manifest then asks for a rebuild). 2: footnote marks as superscripts, pull-quotes
+# dropped, single-spaced table headers, HTML entities.
 CLEANER_VERSION = "2"
 
 # --- characters ------------------------------------------------------------------------
@@ -37,10 +38,17 @@ _WIDTH_TABLE.update({code: None for code in range(0x20) if code not in (0x09, 0x
 _WIDTH_TABLE[0x7F] = None
 
 
+# HTML entities left by converters (“Jia, K., &amp; Chen, S.”); only the common ones, so
+# that text about HTML keeps its other “&name;” sequences.
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&apos;": "'", "&nbsp;": " "}
+_ENTITY = re.compile("|".join(map(re.escape, _ENTITIES)))
+
+
 def normalize_characters(text: str) -> str:
     """Unify line ends, full-width ASCII to half-width, odd spaces to spaces, drop invisible
     characters; Chinese full-width punctuation (，。：（）…) is kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ENTITY.sub(lambda m: _ENTITIES[m.group()], text)
     return text.translate(_WIDTH_TABLE)
 
 
@@ -49,8 +57,13 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPACED_CJK = re.compile(rf"(?<![{_CJK}])[{_CJK}](?:[ ]+[{_CJK}](?![{_CJK}]))+")
 
 
+# “（IDC）。 据国际…”: a space after Chinese punctuation is layout, not text.
+_SPACE_AFTER_CJK_PUNCTUATION = re.compile(rf"(?<=[。，；：！？、）”])[ ]+(?=[{_CJK}“（])")
+
+
 def join_spaced_characters(line: str) -> str:
-    return _SPACED_CJK.sub(lambda m: m.group().replace(" ", ""), line)
+    line = _SPACED_CJK.sub(lambda m: m.group().replace(" ", ""), line)
+    return _SPACE_AFTER_CJK_PUNCTUATION.sub("", line)
 
 
 # --- line classes ------------------------------------------------------------------------
@@ -67,6 +80,9 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 _TABLE_ROW = re.compile(r"\t|\S(?: {2,})\S|^\|.*\|$")
+# A header row whose cells are separated by single spaces: three or more short Chinese
+# labels and nothing else (“时间 主要成果 进展”, “文件名称 核心内容 发布机构”).
+_TABLE_HEADER = re.compile(rf"^[{_CJK}]{{2,8}}(?: [{_CJK}]{{2,8}}){{2,}}$")
 # Lines that always open a paragraph: list items and labels such as “摘要：”, “Abstract:”.
 _LIST_ITEM = re.compile(
     r"^(?:[-*•·▪●]\s+|\(\d{1,2}\)|（\d{1,2}）"
@@ -90,6 +106,8 @@ _INLINE_MARK = re.compile(
     rf"(?:(?<=%)|(?<=[”{_CJK}])(?<![第为约达至到超近共等是于有占和与及或的了过逾仅长降增减图表章节款{QUANTITY_UNITS}]))"
     r"(\d{1,2})(?=[；。，（：])"
 )
+# “表 2：WTO 电子商务谈判的主要议题20”: a caption's footnote number at its end.
+_CAPTION_MARK = re.compile(rf"(?<=[{_CJK}])\d{{1,2}}$")
 
 LineKind = Literal["blank", "text", "heading", "table", "caption", "separator", "noise"]
 
@@ -166,6 +184,7 @@ class TextCleaner:
             numbered = True
         lines = self._split_lines(pages, numbered)
         self._drop_running_headers(lines)
+        self._drop_pull_quotes(lines)
         self._classify(lines)
         across_blank = self._rewraps_across_blank_lines(lines)
         blocks = self._assemble(lines, across_blank)
@@ -217,6 +236,21 @@ class TextCleaner:
                 line.kind = "noise"
 
     @staticmethod
+    def _drop_pull_quotes(lines: list[_Line], window: int = 3000) -> None:
+        """A whole sentence repeated verbatim from the text just before it is a pull-quote set
+        in large type, often in the middle of a sentence (000: “…因出于国家安全” / quote /
+        “考虑，宣布禁止…”): drop it so that the sentence joins up again."""
+        before = ""
+        for line in lines:
+            if line.kind != "text":
+                continue
+            quote = len(line.text) >= 15 and _ends_paragraph(line.text) and not _CAPTION.match(line.text)
+            if quote and line.text in before:
+                line.kind = "noise"
+                continue
+            before = (before + line.text)[-window:]
+
+    @staticmethod
     def _is_noise(text: str) -> bool:
         return bool(_PAGE_NUMBER.match(text) or _NUMERIC_RESIDUE.match(text))
 
@@ -239,7 +273,7 @@ class TextCleaner:
             if in_footnotes:
                 line.footnote = True
                 continue
-            if _TABLE_ROW.search(line.text):
+            if _TABLE_ROW.search(line.text) or _TABLE_HEADER.match(line.text):
                 line.kind = "table"
             elif _CAPTION.match(line.text):
                 line.kind = "caption"
@@ -416,6 +450,8 @@ class TextCleaner:
                     mark_page(line, offset + max(0, len(text) - len(line.text)))
                 if block.kind == "paragraph":
                     text = superscript_footnote_marks(text)  # same length: page offsets hold
+                elif block.kind == "caption":
+                    text = _CAPTION_MARK.sub(lambda m: m.group().translate(_SUPERSCRIPT), text)
             parts.append(text)
             offset += len(text)
         return CleanedText("".join(parts), pages, headings)
@@ -434,6 +470,8 @@ def _ends_paragraph(text: str) -> bool:
 def _table_row(text: str) -> str:
     if text.startswith("|"):
         return text
+    if _TABLE_HEADER.match(text):
+        return text.replace(" ", " | ")
     return re.sub(r"\s*\t\s*|\s{2,}", " | ", text).strip(" |")
 
 

@@ -54,7 +54,7 @@ class RetrievalSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(30, ge=1, description="per-retriever candidates before fusion")
     rrf_k: int = Field(60, ge=1)
-    bm25_weight_zh: float = Field(1.0, ge=0)
+    bm25_weight_zh: float = Field(0.3, ge=0)
     bm25_weight_en: float = Field(0.0, ge=0)
 
 

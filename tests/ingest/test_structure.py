@@ -47,6 +47,7 @@ def test_headings(line, rank):
         "一是数字服务贸易快速发展。",
         "当前，数字经济已经成为全球经济增长的重要动力源。",
         "（一）" + "很长的标题" * 12,  # far too long for a heading
+        "1.有各自监管要求，包",  # 001: a table cell cut after a comma (“包” + “括通信…”)
     ],
 )
 def test_false_headings(line):

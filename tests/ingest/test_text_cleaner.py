@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.text_cleaner import TextCleaner, join_spaced_characters, normalize_characters
+from ingest.text_cleaner import (
+    TextCleaner,
+    join_spaced_characters,
+    normalize_characters,
+    superscript_footnote_marks,
+)
 
 # 001: every line hard-wrapped mid-sentence with a blank line after it, a spaced-out heading.
 REPORT_001_OPENING = (
@@ -189,3 +194,93 @@ def test_cleaner_validates_options():
         TextCleaner(rewrap="sometimes")
     with pytest.raises(ValueError, match="repeated_line_min"):
         TextCleaner(repeated_line_min=1)
+
+
+# 002: footnote numbers glued into the sentence, before Chinese punctuation.
+REPORT_002_INLINE_MARKS = (
+    "年，流动规模年平均增长速度超 25%，2020 年之后，流动增速持续\n\n稳定在高位，连续两年超过 29%1（见图 3）。 \n\n"
+    "数字技术负面效应开始显现。政治安全层面，致命性自主武器加\n\n大战争和冲突几率，增加滥杀滥伤风险3；数字恐怖主义通过加密货币\n\n"
+    "筹款、社交网络联络、无人机袭击实施，对国家、社会和个体安全构成巨大挑战。\n"
+)
+
+
+def test_inline_footnote_marks_become_superscripts(cleaner):
+    text = cleaner.clean(REPORT_002_INLINE_MARKS).text
+    assert "连续两年超过 29%¹（见图 3）。" in text
+    assert "增加滥杀滥伤风险³；数字恐怖主义" in text
+    assert "超 25%，2020 年之后" in text  # a number after a comma is not a mark
+
+
+@pytest.mark.parametrize("quantity", ["第3，", "增长3；", "约为12。", "2020年3，", "G20，", "图2（"])
+def test_numbers_that_are_quantities_are_not_marks(quantity):
+    assert superscript_footnote_marks(f"如上{quantity}其后") == f"如上{quantity}其后"
+
+
+def test_a_numbered_line_cut_after_a_comma_is_not_a_heading(cleaner):
+    # 001, a table cell wrapped line by line: “1.有各自监管要求，包” looked like heading 1.
+    source = (
+        "计算设施，作为在该领\n\n土内开展业务的条件。\n\n1.有各自监管要求，包\n\n括通信安全和保密要\n\n"
+        "求 2.不得以本地化作\n\n为开展业务条件。\n"
+    )
+    cleaned = cleaner.clean(source)
+    assert cleaned.headings == []
+    assert "1.有各自监管要求，包括通信安全和保密要求 2.不得以本地化作为开展业务条件。" in cleaned.text
+
+
+# 000: a pull-quote repeats a sentence of the page in the middle of another sentence.
+REPORT_000_PULL_QUOTE = (
+    "疫情对民众生命健康形成严峻威胁，对经济发展造成严重损失。国家在抗击疫情中的表现差异很大，抗疫不利、损失惨重的国家开始将国内压力向外转移。\n\n"
+    "此外，印度作为TikTok（抖音海外版）的海外最多用户下载量的国家，6月29日因出于国家安全\n\n\n\n"
+    "国家在抗击疫情中的表现差异很大，抗疫不利、损失惨重的国家开始将国内压力向外转移。\n\n"
+    "考虑，宣布禁止包括TikTok和微信在内的59款中国应用，认为这些应用从事的活动有损印度主权、国防、国家安全和公共秩序。\n"
+)
+
+
+def test_pull_quote_is_dropped_and_the_sentence_joins_up(cleaner):
+    text = cleaner.clean(REPORT_000_PULL_QUOTE).text
+    assert text.count("国家在抗击疫情中的表现差异很大") == 1
+    assert "6月29日因出于国家安全考虑，宣布禁止包括TikTok和微信在内的59款中国应用" in text
+
+
+def test_a_repeated_source_line_is_not_a_pull_quote(cleaner):
+    # 003 cites the same source under two figures.
+    source = "图 1 数字服务出口\n\n数据来源：联合国UNCTAD 数据库。\n\n图 2 通信技术商品贸易\n\n数据来源：联合国UNCTAD 数据库。\n"
+    assert cleaner.clean(source).text.count("数据来源：联合国UNCTAD 数据库。") == 2
+
+
+def test_caption_footnote_number_becomes_a_superscript(cleaner):
+    text = cleaner.clean("表 2：WTO 电子商务谈判的主要议题20\n\n表 1:2019 年全球数字企业前 20 排名\n").text
+    assert text.split("\n\n") == ["表 2：WTO 电子商务谈判的主要议题²⁰", "表 1:2019 年全球数字企业前 20 排名"]
+
+
+def test_spaces_of_spaced_out_text_after_chinese_punctuation_go():
+    # 003: “数 据 中 心（IDC）。 据 国 际 咨 询 机 构 高 德 纳”
+    assert join_spaced_characters("数 据 中 心（IDC）。 据 国 际 咨 询 机 构 高 德 纳") == "数据中心（IDC）。据国际咨询机构高德纳"
+    assert join_spaced_characters("5G 项目。 The end") == "5G 项目。 The end"
+
+
+def test_common_html_entities_are_decoded():
+    # 002: “6Jia, K., &amp; Chen, S. (2022, September 8).”
+    assert normalize_characters("Jia, K., &amp; Chen, S.") == "Jia, K., & Chen, S."
+    assert normalize_characters("R&D &copy;") == "R&D &copy;"
+
+
+# 002: table 3, a header row with single-space cells, then rows wrapped cell by cell.
+REPORT_002_TABLE_HEADER = (
+    "WTO 等国际场合下的立场协调。 \n\n表 3 国际组织推动可信数据自由流动讨论进展 \n\n时间 主要成果 进展 \n\n"
+    "2019 G20 大阪数字经济宣言 \n首提“可信数据自由流动”概念，启动\n\n大阪轨道。 \n"
+)
+
+
+def test_single_spaced_table_header_stays_a_row_of_its_own(cleaner):
+    assert cleaner.clean(REPORT_002_TABLE_HEADER).text.split("\n\n") == [
+        "WTO 等国际场合下的立场协调。",
+        "表 3 国际组织推动可信数据自由流动讨论进展",
+        "时间 | 主要成果 | 进展",
+        "2019 G20 大阪数字经济宣言首提“可信数据自由流动”概念，启动大阪轨道。",
+    ]
+
+
+@pytest.mark.parametrize("line", ["占全球 GDP 的比重", "安 晓 明", "前 言", "一是 二是"])
+def test_lines_that_are_not_table_headers(cleaner, line):
+    assert " | " not in cleaner.clean(line + "\n").text
