@@ -1,7 +1,9 @@
 """The assistant: question (+ history) -> cited answer, in the question's language.
 
 Stages, each its own module and swappable: language -> rewrite -> retrieve -> refuse if retrieval
-is weak -> context budget -> generate -> refuse on the model's marker -> check citations.
+is weak -> context budget -> refuse if the passages cannot answer (lexical answerability check) ->
+generate -> refuse on the model's marker -> translate leftover Chinese in English answers ->
+check citations, dropping sentences with made-up numbers (refuse when nothing is left).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.answer import Answer
+from assistant.answerability import AnswerabilityCheck
 from assistant.chat_models.extractive_chat_model import ExtractiveChatModel
-from assistant.citations import CitationChecker
+from assistant.citations import CitationChecker, split_claims
 from assistant.context_budget import ContextBudget
 from assistant.generation import AnswerGenerator
 from assistant.labels import labels_for
 from assistant.language import LanguageSetting, answer_language
+from assistant.language_check import has_untranslated_chinese
+from assistant.language_repair import LanguageRepair
 from assistant.prompt import is_refusal
 from assistant.refusal import RefusalPolicy
 from assistant.rewrite import ChatModelRewriter, QuestionRewriter, RuleBasedRewriter
@@ -32,7 +37,9 @@ class Assistant:
     retriever: a LangChain retriever with the typed ``retrieve(query, *, k)`` (HybridRetriever).
     chat_model: the answering back-end (local llama.cpp, ChatOpenAI, or ExtractiveChatModel).
     backend: its name, reported in every Answer.
-    budget, refusal, citations: the stage components (defaults when omitted).
+    budget, refusal, citations, answerability: the stage components (defaults when omitted).
+    language_repair: translates Chinese left in English answers (generative back-ends; defaults
+        to the chat model itself; ``False`` turns it off).
     rewriter: defaults to the chat model for generative back-ends, rules for extractive.
     preview_model: the instant answer streamed before a generative model's (extractive by default).
     language: "auto" (the question's) or a forced "zh"/"en".
@@ -48,6 +55,8 @@ class Assistant:
         budget: ContextBudget | None = None,
         refusal: RefusalPolicy | None = None,
         citations: CitationChecker | None = None,
+        answerability: AnswerabilityCheck | None = None,
+        language_repair: LanguageRepair | bool | None = None,
         rewriter: QuestionRewriter | None = None,
         preview_model: BaseChatModel | None = None,
         language: LanguageSetting = "auto",
@@ -66,8 +75,14 @@ class Assistant:
         self.budget = budget or ContextBudget()
         self.refusal = refusal or RefusalPolicy()
         self.citations = citations or CitationChecker()
+        self.answerability = answerability or AnswerabilityCheck()
+        if language_repair is None or language_repair is True:
+            language_repair = LanguageRepair(chat_model) if self.generative else None
+        self.language_repair = language_repair or None
         self.rewriter = rewriter or (ChatModelRewriter(chat_model) if self.generative else RuleBasedRewriter())
-        self.generator = AnswerGenerator(chat_model, max_answer_tokens=self.budget.max_answer_tokens)
+        self.generator = AnswerGenerator(
+            chat_model, max_answer_tokens=self.budget.max_answer_tokens, convert_numbers=self.generative
+        )
         self.preview = (
             AnswerGenerator(preview_model or ExtractiveChatModel(), max_answer_tokens=self.budget.max_answer_tokens)
             if self.generative else None
@@ -83,6 +98,8 @@ class Assistant:
             "budget": self.budget.config(),
             "refusal": self.refusal.config(),
             "citations": self.citations.config(),
+            "answerability": self.answerability.config(),
+            "language_repair": self.language_repair.config() if self.language_repair else None,
             "rewriter": self.rewriter.config(),
         }
 
@@ -126,11 +143,21 @@ class Assistant:
             return
 
         passages = self.budget.select(standalone, results)
+        clock = time.perf_counter()
+        verdict = self.answerability.check(standalone, [p.chunk.text for p in passages])
+        timings["answerability"] = time.perf_counter() - clock
+        if not verdict.answerable:
+            timings.update(generate=0.0, check=0.0)
+            yield finish(self.refusal.refusal(
+                question=question, standalone_question=standalone, language=language,
+                related=[p.result for p in passages], weak_retrieval=False, backend=self.backend,
+            ))
+            return
         inputs = {"language": language, "question": standalone, "passages": passages}
         if self.preview is not None:
             preview_text = self.preview.invoke(**inputs)
             if not is_refusal(preview_text):
-                check = self.citations.check(preview_text, passages)
+                check = self.citations.check(preview_text, passages, question=standalone)
                 yield Answer(
                     question=question, language=language, standalone_question=standalone,
                     answer=check.answer, refused=False, citations=check.citations,
@@ -147,16 +174,27 @@ class Assistant:
         timings["generate"] = time.perf_counter() - clock
         timings.setdefault("first_token", time.perf_counter() - started)
 
-        clock = time.perf_counter()
-        if is_refusal(tokens.text):
-            timings["check"] = time.perf_counter() - clock
-            yield finish(self.refusal.refusal(
+        def refuse() -> Answer:
+            return finish(self.refusal.refusal(
                 question=question, standalone_question=standalone, language=language,
                 related=[p.result for p in passages], weak_retrieval=False, backend=self.backend,
             ))
+
+        clock = time.perf_counter()
+        if is_refusal(tokens.text):
+            timings["check"] = time.perf_counter() - clock
+            yield refuse()
             return
-        check = self.citations.check(tokens.text.strip(), passages)
+        text = tokens.text.strip()
+        if language == "en" and self.language_repair is not None and has_untranslated_chinese(text):
+            text = self.language_repair.repair(text)
+            timings["repair"] = time.perf_counter() - clock
+        check = self.citations.check(text, passages, question=standalone)
         timings["check"] = time.perf_counter() - clock
+        if not split_claims(check.answer):
+            # Every sentence stated a number no passage holds: the passages do not answer it.
+            yield refuse()
+            return
         yield finish(Answer(
             question=question, language=language, standalone_question=standalone,
             answer=check.answer, refused=False, citations=check.citations,

@@ -18,6 +18,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.answer import Citation
+from assistant.answerability import unfounded_numbers
+from assistant.english_numbers import english_numbers
 from assistant.passage import Passage
 from assistant.sentences import Sentence, split_sentences
 from assistant.similarity import char_bigrams, cjk_ratio, containment, cosine_matrix, words
@@ -97,6 +99,11 @@ def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
 
 
+def _passage_numbers(text: str) -> set[str]:
+    """Numbers of a passage in Chinese and English notation ("90.3万" -> 90.3 and 903000)."""
+    return _numbers(text) | _numbers(english_numbers(text))
+
+
 def _sentences(passage: Passage) -> list[Sentence]:
     return split_sentences(passage.text) or [Sentence(passage.text, 0, len(passage.text))]
 
@@ -110,9 +117,10 @@ class Support:
 
 @dataclass
 class CitationCheck:
-    answer: str  # the answer with normalised markers
+    answer: str  # the answer with normalised markers (and without dropped sentences)
     citations: list[Citation] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # sentences stating numbers no passage has
 
 
 class CitationChecker:
@@ -128,6 +136,9 @@ class CitationChecker:
             evidence quotes: 91% of true pairs pass, 0.8% of mismatched pairs do; see
             ``benchmarks/answer_benchmark.py calibrate``).
         min_claim_chars: shorter uncited sentences ("The reports say:") are not claims.
+        drop_unfounded: remove sentences stating a number that no passage (nor the question)
+            contains: the small model's typical error is a made-up or mis-scaled figure, and a
+            wrong number is worse than a shorter answer.
     """
 
     def __init__(
@@ -137,6 +148,7 @@ class CitationChecker:
         min_overlap: float = 0.4,
         min_cosine: float = 0.45,
         min_claim_chars: int = 12,
+        drop_unfounded: bool = True,
         cache_size: int = 4096,
     ):
         if not 0 < min_overlap <= 1:
@@ -147,6 +159,7 @@ class CitationChecker:
         self.min_overlap = min_overlap
         self.min_cosine = min_cosine
         self.min_claim_chars = min_claim_chars
+        self.drop_unfounded = drop_unfounded
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
@@ -157,14 +170,20 @@ class CitationChecker:
             "min_overlap": self.min_overlap,
             "min_cosine": self.min_cosine,
             "min_claim_chars": self.min_claim_chars,
+            "drop_unfounded": self.drop_unfounded,
         }
 
-    def check(self, answer: str, passages: Sequence[Passage]) -> CitationCheck:
+    def check(self, answer: str, passages: Sequence[Passage], *, question: str = "") -> CitationCheck:
+        """Normalise markers, drop sentences with made-up numbers (listed in ``unsupported`` and
+        ``dropped``), then check or attribute every remaining claim."""
         by_n = {p.n: p for p in passages}
         text = normalize_citations(answer, set(by_n))
+        dropped: list[str] = []
+        if self.drop_unfounded:
+            text, dropped = self._drop_unfounded(text, passages, question)
+        unsupported: list[str] = list(dropped)
         best: dict[int, tuple[bool, float, Sentence]] = {}
         order: list[int] = []
-        unsupported: list[str] = []
         claims = split_claims(text)
         self._prefetch(claims, by_n)
         for claim in claims:
@@ -193,7 +212,23 @@ class CitationChecker:
                 if p.n not in best or (True, s.score) > best[p.n][:2]:
                     best[p.n] = (True, s.score, s.sentence)
         citations = [self._citation(by_n[n], *best[n]) for n in order]
-        return CitationCheck(answer=text, citations=citations, unsupported=unsupported)
+        return CitationCheck(answer=text, citations=citations, unsupported=unsupported, dropped=dropped)
+
+    @staticmethod
+    def _drop_unfounded(text: str, passages: Sequence[Passage], question: str) -> tuple[str, list[str]]:
+        """``text`` without its sentences that state a number found in no passage."""
+        sources = [p.chunk.text for p in passages]
+        kept, dropped, pos = [], [], 0
+        for sentence in split_sentences(text):
+            plain = _MARKER.sub("", sentence.text)
+            if unfounded_numbers(plain, sources, question=question):
+                kept.append(text[pos : sentence.start])
+                dropped.append(plain.strip())
+                pos = sentence.end
+        if not dropped:
+            return text, []
+        kept.append(text[pos:])
+        return re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip(), dropped
 
     def support(self, claim: str, passage: Passage) -> Support:
         sentences = _sentences(passage)
@@ -203,14 +238,14 @@ class CitationChecker:
             return self._overlap_support(words(claim), passage.text, sentences, words)
         # Numbers are the same in both languages: an English claim stating a number its Chinese
         # passage does not contain is unsupported however close the embeddings are.
-        numbers_found = _numbers(claim) <= _numbers(passage.text)
+        numbers_found = _numbers(claim) <= _passage_numbers(passage.text)
         if self.embeddings is not None:
             vectors = self._embed([claim] + [s.text for s in sentences])
             sims = cosine_matrix(vectors[:1], vectors[1:])[0]
             i = int(np.argmax(sims))
             return Support(float(sims[i]), bool(sims[i] >= self.min_cosine) and numbers_found, sentences[i])
         numbers = _numbers(claim)
-        i = max(range(len(sentences)), key=lambda j: len(numbers & _numbers(sentences[j].text)))
+        i = max(range(len(sentences)), key=lambda j: len(numbers & _passage_numbers(sentences[j].text)))
         return Support(1.0, numbers_found, sentences[i])
 
     def _overlap_support(self, claim_items, passage_text, sentences, featurize) -> Support:

@@ -36,10 +36,10 @@ class ContextBudget:
     def __init__(
         self,
         *,
-        passages: int = 4,
-        passage_chars: int = 400,
+        passages: int = 3,
+        passage_chars: int = 300,
         context_window: int = 4096,
-        max_answer_tokens: int = 384,
+        max_answer_tokens: int = 256,
         prompt_overhead_tokens: int = 220,
     ):
         if passages < 1:

@@ -21,17 +21,22 @@ class AnswerGenerator:
     """Args:
     chat_model: the back-end.
     max_answer_tokens: passed to the model on every call (``bind``).
+    convert_numbers: show English answers' passages with numbers and dates in English notation
+        (for generative models; an extractive model quotes the passages and needs them verbatim).
     """
 
-    def __init__(self, chat_model: BaseChatModel, *, max_answer_tokens: int = 384):
+    def __init__(self, chat_model: BaseChatModel, *, max_answer_tokens: int = 256, convert_numbers: bool = False):
         if not isinstance(chat_model, BaseChatModel):
             raise ValueError(f"chat_model must be a LangChain BaseChatModel, got {type(chat_model).__name__}")
         if max_answer_tokens < 1:
             raise ValueError(f"max_answer_tokens must be positive, got {max_answer_tokens}")
         self.chat_model = chat_model
         self.max_answer_tokens = max_answer_tokens
+        self.convert_numbers = convert_numbers
         self.chain: Runnable = (
-            RunnableLambda(lambda x: answer_messages(x["language"], x["question"], x["passages"]))
+            RunnableLambda(lambda x: answer_messages(
+                x["language"], x["question"], x["passages"], convert_numbers=convert_numbers
+            ))
             | chat_model.bind(max_tokens=max_answer_tokens)
             | StrOutputParser()
         )

@@ -8,6 +8,7 @@ Reused by the evals to measure English answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]*"
                       r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
@@ -44,6 +45,19 @@ def untranslated_fragments(text: str) -> list[str]:
         if not all(mask[match.start() : match.end()]):
             fragments.append(match.group())
     return fragments
+
+
+def replace_untranslated(text: str, replacement: Callable[[str], str]) -> str:
+    """``text`` with every untranslated CJK run replaced by ``replacement(run)``."""
+    mask = _protected_mask(text)
+    out, pos = [], 0
+    for match in _CJK_RUN.finditer(text):
+        if not all(mask[match.start() : match.end()]):
+            out.append(text[pos : match.start()])
+            out.append(replacement(match.group()))
+            pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def has_untranslated_chinese(text: str) -> bool:

@@ -65,29 +65,35 @@ def answer_prompt(language: Language) -> ChatPromptTemplate:
     ).partial(question_label=_QUESTION_LABEL[language], reminder=_REMINDER[language])
 
 
-def format_passage_text(passage: Passage, language: Language = "zh") -> str:
-    """The passage on one line; for English answers, Chinese-notation numbers and dates are
+def format_passage_text(passage: Passage, *, english_notation: bool = False) -> str:
+    """The passage on one line; with ``english_notation``, Chinese-notation numbers and dates are
     rewritten in English notation (see :mod:`assistant.english_numbers`)."""
-    text = passage.text if language == "zh" else english_numbers(passage.text)
+    text = english_numbers(passage.text) if english_notation else passage.text
     text = _WHITESPACE.sub(" ", _DELIMITER.sub(" ", text)).strip()
     head = "…" if passage.trimmed_head else ""
     tail = "…" if passage.trimmed_tail else ""
     return f"{head}{text}{tail}"
 
 
-def format_passages(passages: Sequence[Passage], language: Language = "zh") -> str:
+def format_passages(passages: Sequence[Passage], *, english_notation: bool = False) -> str:
     """Two lines per passage: ``[n] title · section`` then the text on one line."""
     blocks = []
     for p in passages:
         source = " · ".join(part for part in (p.chunk.doc_title, p.chunk.section) if part)
         source = _WHITESPACE.sub(" ", _DELIMITER.sub(" ", source)).strip()
-        blocks.append(f"[{p.n}] {source}\n{format_passage_text(p, language)}")
+        blocks.append(f"[{p.n}] {source}\n{format_passage_text(p, english_notation=english_notation)}")
     return "\n".join(blocks)
 
 
-def answer_messages(language: Language, question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
+def answer_messages(
+    language: Language, question: str, passages: Sequence[Passage], *, convert_numbers: bool = False
+) -> list[BaseMessage]:
+    """The answer prompt. ``convert_numbers``: for English answers, show amounts and dates in
+    English notation ("903,000" for "90.3万") so that a small model copies them instead of
+    converting them (wrongly); off for back-ends that quote the passages verbatim."""
+    english = convert_numbers and language == "en"
     return answer_prompt(language).format_messages(
-        passages=format_passages(passages, language), question=question
+        passages=format_passages(passages, english_notation=english), question=question
     )
 
 

@@ -3,6 +3,13 @@
     python benchmarks/answer_benchmark.py calibrate            # refusal threshold + citation cosine
     python benchmarks/answer_benchmark.py run --backend extractive
     python benchmarks/answer_benchmark.py run --backend local --per-lang 10 --out var/bench_local.jsonl
+    python benchmarks/answer_benchmark.py budget --configs 2x300,3x300,4x400 --time-items 4
+
+``budget`` chooses ``assistant.passages`` / ``assistant.passage_chars``: for each configuration it
+reports, over the answerable dev items, the share of evidence quotes and of (Chinese) key facts
+that are inside the passages the model is shown (an upper bound on what it can answer), the
+prompt size, and — with ``--time-items`` — the local model's measured prompt tokens and time to
+first token (``max_tokens=1``, system prefix cached as in real use).
 
 ``run`` reports: key facts present (loose match), citation precision (supported cited passages
 overlapping an evidence quote), refusal rates on unanswerable vs answerable items, English answers
@@ -148,6 +155,58 @@ def run(args: argparse.Namespace) -> None:
     summarize(rows, args.backend)
 
 
+# --------------------------------------------------------------------------- passage budget
+def budget(args: argparse.Namespace) -> None:
+    from assistant.context_budget import ContextBudget
+    from assistant.prompt import answer_messages
+    from evals.metrics.retrieval import required_overlap, shares_span
+
+    settings = load_settings({"data_dir": args.data_dir} if args.data_dir else None)
+    retriever = make_retriever(settings, open_index(settings))
+    items = [i for i in load_items(DEV_SET, None) if i["type"] != "unanswerable"]
+    results = {i["id"]: retriever.retrieve(i["question"], k=10) for i in items}
+    configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
+    model = None
+    if args.time_items:
+        from reportqa.factory import make_chat_model
+
+        model = make_chat_model(settings, "local")
+        timed = load_items(DEV_SET, None)
+        timed = [i for i in items if i["lang"] == "zh"][: args.time_items // 2] + \
+            [i for i in items if i["lang"] == "en"][: args.time_items - args.time_items // 2]
+        model.invoke(answer_messages("zh", "热身", []), max_tokens=1)  # cache the system prefixes
+        model.invoke(answer_messages("en", "warm up", []), max_tokens=1)
+    print("passages x chars | evidence in prompt zh / en | zh key facts in prompt | "
+          "measured prompt tokens p50 | first token p50 / max (s)")
+    for k, chars in configs:
+        plan = ContextBudget(passages=k, passage_chars=chars, context_window=settings.assistant.context_window,
+                             max_answer_tokens=settings.assistant.max_answer_tokens)
+        covered: dict[str, list[float]] = {"zh": [], "en": []}
+        facts = []
+        for item in items:
+            passages = plan.select(item["question"], results[item["id"]])
+            evidence = item["evidence"]
+            covered[item["lang"]].append(sum(
+                any(p.chunk.doc_id == e["doc"] and shares_span(p.text, e["quote"], required_overlap(e["quote"]))
+                    for p in passages)
+                for e in evidence) / len(evidence))
+            if item["lang"] == "zh":
+                facts.append(key_fact_recall(" ".join(p.text for p in passages), item["key_facts"]))
+        line = (f"{k} x {chars:4d}        | {statistics.fmean(covered['zh']):.2f} / {statistics.fmean(covered['en']):.2f}"
+                f"               | {statistics.fmean(facts):.2f}")
+        if model is not None:
+            tokens, firsts = [], []
+            for item in timed:
+                passages = plan.select(item["question"], results[item["id"]])
+                messages = answer_messages(item["lang"], item["question"], passages, convert_numbers=True)
+                clock = time.perf_counter()
+                reply = model.invoke(messages, max_tokens=1)
+                firsts.append(time.perf_counter() - clock)
+                tokens.append((reply.usage_metadata or {}).get("input_tokens", 0))
+            line += f"                 | {percentile(tokens, 50):.0f}   | {percentile(firsts, 50):.1f} / {max(firsts):.1f}"
+        print(line, flush=True)
+
+
 def mean(values) -> str:
     values = [float(v) for v in values if v is not None]
     return f"{statistics.fmean(values):.3f} (n={len(values)})" if values else "n/a"
@@ -178,6 +237,11 @@ def main() -> None:
     cal = sub.add_parser("calibrate")
     cal.add_argument("--cosine", action="store_true", help="also calibrate the cross-lingual citation cosine (slow)")
     cal.set_defaults(func=calibrate)
+    b = sub.add_parser("budget")
+    b.add_argument("--configs", default="2x250,2x300,3x250,3x300,4x300,4x400",
+                   help="comma-separated PASSAGESxCHARS")
+    b.add_argument("--time-items", type=int, default=0, help="time the local model on this many items")
+    b.set_defaults(func=budget)
     r = sub.add_parser("run")
     r.add_argument("--backend", choices=("local", "openai", "extractive"), default="extractive")
     r.add_argument("--per-lang", type=int, help="questions per language (keeps the type mix)")

@@ -61,11 +61,14 @@ class RetrievalSettings(BaseModel):
 class AssistantSettings(BaseModel):
     backend: Literal["local", "openai", "extractive"] = "local"
     language: Literal["auto", "zh", "en"] = "auto"
-    passages: int = Field(4, ge=1, le=20)
-    passage_chars: int = Field(400, ge=50)
-    max_answer_tokens: int = Field(384, ge=16)
+    # 3 x 300: the local model reads ~670 prompt tokens (first token ~10-19 s on 2 busy cores)
+    # and still sees 87% / 90% of the zh / en evidence (4 x 400: ~1000 tokens, 93% / 97%);
+    # measured with `benchmarks/answer_benchmark.py budget`.
+    passages: int = Field(3, ge=1, le=20)
+    passage_chars: int = Field(300, ge=50)
+    max_answer_tokens: int = Field(256, ge=16)  # answers are 1-3 sentences; bounds a rambling model
     context_window: int = Field(4096, ge=512)
-    temperature: float = Field(0.1, ge=0, le=2)
+    temperature: float = Field(0.0, ge=0, le=2)  # greedy: copy figures, do not sample them
     refuse_below: float = Field(0.30, description="dense score under which retrieval counts as weak")
     openai_base_url: str | None = None
     openai_api_key: str | None = None

@@ -62,8 +62,8 @@ class LlamaCppChatModel(BaseChatModel):
     model_path: str
     n_ctx: int = Field(4096, ge=256)
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
-    max_tokens: int = Field(384, ge=1)
-    temperature: float = Field(0.1, ge=0, le=2)
+    max_tokens: int = Field(256, ge=1)
+    temperature: float = Field(0.0, ge=0, le=2)
     top_p: float = Field(0.9, gt=0, le=1)
     seed: int = 42
 

@@ -1,0 +1,134 @@
+"""Cheap answerability checks that need no model.
+
+On-topic questions the reports cannot answer ("the 2025 figure", "when did DEPA ...") retrieve
+passages as close as answerable ones, so a retrieval-score threshold cannot reject them. Two
+lexical signals can:
+
+* before answering: a *specific* the question names — a year or number, or (in a Chinese
+  question) a Latin-script name such as ``DEPA`` — that occurs in none of the passages;
+* after answering: an answer sentence stating a number that occurs in none of the passages
+  (numbers are the same in both languages once Chinese notation is converted, see
+  :mod:`assistant.english_numbers`) — the model made it up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.english_numbers import english_numbers
+from assistant.similarity import cjk_ratio, lexical_overlap
+from assistant.sentences import split_sentences
+
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+# "COVID-19", "G20", "5G": numbers inside names.
+_NAME_NUMBER = re.compile(r"[A-Za-z]+-?\d+|\d+[A-Za-z]+")
+_LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9\-]{1,}(?![A-Za-z])")
+# Titles and quotations name a document or a term; their years are part of the name.
+_TITLE = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"|'[^']*'")
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in ``text`` as written (thousands separators removed, trailing ``.0`` dropped)."""
+    plain = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return {_canonical(n) for n in _NUMBER.findall(plain)}
+
+
+def _canonical(number: str) -> str:
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return number.lstrip("0") or "0"
+
+
+def passage_numbers(texts: Iterable[str]) -> set[str]:
+    """Numbers of the passages in both notations ("90.3万" gives 90.3 and 903000)."""
+    found: set[str] = set()
+    for text in texts:
+        found |= numbers(text) | numbers(english_numbers(text))
+    return found
+
+
+def question_specifics(question: str) -> list[str]:
+    """What the question pins down and a passage must mention to answer it: its numbers (years,
+    amounts) and, in a Chinese question, its Latin-script names. Text inside titles and quotes
+    is left out."""
+    body = _NAME_NUMBER.sub(" ", _TITLE.sub(" ", question))
+    specifics = sorted(numbers(body), key=body.find)
+    if cjk_ratio(question) >= 0.5:
+        specifics += [w for w in dict.fromkeys(_LATIN_NAME.findall(body)) if len(w) >= 2]
+    return specifics
+
+
+def missing_specifics(question: str, passages: Iterable[str]) -> list[str]:
+    """The specifics of ``question`` that occur in none of ``passages``."""
+    texts = list(passages)
+    nums = passage_numbers(texts)
+    joined = " ".join(texts).lower()
+    missing = []
+    for item in question_specifics(question):
+        if item[0].isdigit():
+            if item not in nums:
+                missing.append(item)
+        elif item.lower() not in joined:
+            missing.append(item)
+    return missing
+
+
+def unfounded_numbers(claim: str, passages: Iterable[str], *, question: str = "") -> set[str]:
+    """Numbers of ``claim`` found neither in the passages nor in the question. Single digits are
+    ignored (counts and ordinals are often written as words in one language, digits in the
+    other)."""
+    stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1}
+    return stated - passage_numbers(passages) - numbers(question)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    reason: str = ""
+
+
+class AnswerabilityCheck:
+    """Decides, before any generation, that the passages cannot answer the question.
+
+    Args:
+        min_overlap: for a question in the passages' script, the share of its content (character
+            bigrams, words, numbers) that the best-matching passage sentence must contain.
+            0.3 keeps every answerable Chinese dev question (lowest 0.33) and rejects the
+            unanswerable ones whose topic the passages only brush (0.25).
+        check_years_in_english: English questions often name the report's year ("the 2020
+            report"), which Chinese passages write differently; by default only their non-year
+            numbers must occur.
+    """
+
+    def __init__(self, *, min_overlap: float = 0.3, check_years_in_english: bool = False):
+        if not 0 <= min_overlap <= 1:
+            raise ValueError(f"min_overlap must be in [0, 1], got {min_overlap}")
+        self.min_overlap = min_overlap
+        self.check_years_in_english = check_years_in_english
+
+    def config(self) -> dict[str, Any]:
+        return {"min_overlap": self.min_overlap, "check_years_in_english": self.check_years_in_english}
+
+    def check(self, question: str, passages: Iterable[str]) -> Verdict:
+        texts = [t for t in passages if t.strip()]
+        if not texts:
+            return Verdict(False, "no passages")
+        chinese_question = cjk_ratio(question) >= 0.5
+        missing = missing_specifics(question, texts)
+        if not chinese_question and not self.check_years_in_english:
+            missing = [m for m in missing if not _YEAR.match(m)]
+        if missing:
+            return Verdict(False, "not in the passages: " + ", ".join(missing))
+        if chinese_question == (cjk_ratio("".join(texts)) >= 0.5):
+            best = max(
+                (lexical_overlap(question, s.text) for t in texts for s in split_sentences(t)),
+                default=0.0,
+            )
+            if best < self.min_overlap:
+                return Verdict(False, f"best sentence overlap {best:.2f} < {self.min_overlap}")
+        return Verdict(True)
