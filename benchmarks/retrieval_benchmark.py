@@ -2,21 +2,25 @@
 
 Usage::
 
-    python benchmarks/retrieval_benchmark.py [--out FILE.json] [--warm-cache]
+    python benchmarks/retrieval_benchmark.py [--out FILE.json] [--warm-cache | --cache FILE]
+        [--chunk-sizes 250/60,350/80,500/100] [--bm25-zh-weights 0,0.3,0.5,0.7,1]
+        [--rrf-ks 20,60] [--candidates 10,30,100] [--quality-only]
 
 Steps (all in a temporary data dir, the real ``var/`` is never touched):
 
-1. Full build of ``data/reports`` with an empty embedding cache (``--warm-cache`` copies the
-   cache from the configured data dir instead, for quick reruns; the build time is then
-   not a cold one and is labelled so).
-2. Quality: Recall@1/5/10, Hit@5 and MRR@10 per language on the answerable dev questions
-   (``evals/datasets/reports_dev.jsonl``), for three fusion variants: dense only, RRF with
-   equal weights, and RRF with BM25 weighted by the query's language (the shipped default).
-   Relevance is ``evals.metrics.retrieval``'s rule (same document, and a common substring
-   of min(20, 60 % of the quote) characters after NFKC folding and whitespace removal).
-3. Latency: warm ``retrieve()`` p50/p95 over the dev questions, next to the raw
-   ``encode_query`` time measured in the same run (ratios remove machine speed).
-4. Incremental updates: change one report (its text is edited), then add one report; the
+1. For each chunking (the configured one first), a full build of ``data/reports``. The first
+   is cold (empty embedding cache) unless ``--warm-cache`` copies the configured cache or
+   ``--cache`` names a cache file to use and grow (so a sweep embeds each chunking once).
+2. Quality per chunking: Recall@1/5/10, Hit@5 and MRR@10 per language on the answerable dev
+   questions (``evals/datasets/reports_dev.jsonl``) for dense only (the baseline of every
+   ratio), RRF with equal weights, and language-weighted RRF for every Chinese BM25 weight x
+   rrf_k x candidates asked for. Relevance is ``evals.metrics.retrieval``'s rule (same
+   document, and a common substring of min(20, 60 % of the quote) characters after NFKC
+   folding and whitespace removal).
+3. Latency (configured settings; skipped with ``--quality-only``): warm ``retrieve()`` p50/p95
+   over the dev questions, next to the raw ``encode_query`` time measured in the same run
+   (ratios remove machine speed).
+4. Incremental updates (idem): change one report (its text is edited), then add one report; the
    number of chunks re-embedded is reported and checked against the chunks that changed.
 
 Prints a Markdown summary and writes the JSON (default ``var/benchmarks/retrieval.json``).
