@@ -3,7 +3,8 @@
 Stages, each its own module and swappable: language -> rewrite -> retrieve -> refuse if retrieval
 is weak -> context budget -> refuse if the passages cannot answer (lexical answerability check) ->
 generate -> refuse on the model's marker -> translate leftover Chinese in English answers ->
-check citations, dropping sentences with made-up numbers (refuse when nothing is left).
+check citations, dropping sentences with made-up numbers (refuse when nothing is left) -> quote
+the source sentence after a terse Chinese answer.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from assistant.language_check import has_untranslated_chinese
 from assistant.language_repair import LanguageRepair
 from assistant.prompt import is_refusal
 from assistant.refusal import RefusalPolicy
+from assistant.supporting_quote import with_supporting_quote
 from assistant.rewrite import ChatModelRewriter, QuestionRewriter, RuleBasedRewriter
 
 History = Sequence[Mapping[str, str]]
@@ -197,7 +199,7 @@ class Assistant:
             return
         yield finish(Answer(
             question=question, language=language, standalone_question=standalone,
-            answer=check.answer, refused=False, citations=check.citations,
+            answer=with_supporting_quote(check.answer, passages, check.citations, language), refused=False, citations=check.citations,
             passages=[p.result for p in passages], backend=self.backend, unsupported=check.unsupported,
         ))
 
