@@ -1,7 +1,7 @@
 """Build the components from settings; every model is loaded once per process.
 
-Owners: the index part (make_embeddings, make_pipeline, open_index, make_retriever) and the
-assistant part (make_chat_model, make_assistant) are filled in by their packages' authors.
+The packages below take explicit arguments and never read settings: this module is the one place
+where settings become objects (embedder, ingest pipeline, index, retriever, chat model, assistant).
 """
 
 from __future__ import annotations
