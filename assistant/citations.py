@@ -94,6 +94,12 @@ def _with_marker(sentence: str, n: int) -> str:
     return f"{body}[{n}]{sentence[len(body):]}" if body else f"{sentence}[{n}]"
 
 
+def _recite(text: str, wrong: tuple[int, ...], right: int) -> str:
+    """``text`` with the first run of markers naming exactly ``wrong`` replaced by ``[right]``."""
+    target = "".join(f"[{n}]" for n in wrong)
+    return text.replace(target, f"[{right}]", 1)
+
+
 def _numbers(text: str) -> set[str]:
     """Numbers in ``text``, thousands separators removed ("903,000" -> "903000")."""
     return set(_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
@@ -139,6 +145,8 @@ class CitationChecker:
         drop_unfounded: remove sentences stating a number that no passage (nor the question)
             contains: the small model's typical error is a made-up or mis-scaled figure, and a
             wrong number is worse than a shorter answer.
+        short_claim_words: an English claim of at most this many words whose numbers all occur
+            in its Chinese passage is supported (embeddings of a bare figure are meaningless).
     """
 
     def __init__(
@@ -149,6 +157,7 @@ class CitationChecker:
         min_cosine: float = 0.45,
         min_claim_chars: int = 12,
         drop_unfounded: bool = True,
+        short_claim_words: int = 4,
         cache_size: int = 4096,
     ):
         if not 0 < min_overlap <= 1:
@@ -160,6 +169,7 @@ class CitationChecker:
         self.min_cosine = min_cosine
         self.min_claim_chars = min_claim_chars
         self.drop_unfounded = drop_unfounded
+        self.short_claim_words = short_claim_words
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
@@ -171,6 +181,7 @@ class CitationChecker:
             "min_cosine": self.min_cosine,
             "min_claim_chars": self.min_claim_chars,
             "drop_unfounded": self.drop_unfounded,
+            "short_claim_words": self.short_claim_words,
         }
 
     def check(self, answer: str, passages: Sequence[Passage], *, question: str = "") -> CitationCheck:
@@ -188,9 +199,18 @@ class CitationChecker:
         self._prefetch(claims, by_n)
         for claim in claims:
             if claim.cited:
-                supports = {n: self.support(claim.text, by_n[n]) for n in claim.cited}
+                supports = {n: self.support(claim.text, by_n[n], question=question) for n in claim.cited}
                 if not any(s.supported for s in supports.values()):
-                    unsupported.append(claim.text)
+                    # The small model often cites a neighbouring passage: move the citation to
+                    # the passage that does support the claim, if one does.
+                    others = [(self.support(claim.text, p, question=question), p) for p in passages if p.n not in supports]
+                    found = [(s, p) for s, p in others if s.supported]
+                    if found:
+                        s, p = max(found, key=lambda sp: sp[0].score)
+                        text = _recite(text, claim.cited, p.n)
+                        supports = {p.n: s}
+                    else:
+                        unsupported.append(claim.text)
                 for n, s in supports.items():
                     if n not in order:
                         order.append(n)
@@ -200,7 +220,7 @@ class CitationChecker:
             elif len(claim.text) >= self.min_claim_chars:
                 # Small models often forget the marker: cite the passage that supports the claim
                 # (post-hoc attribution), or flag the claim.
-                supports = [(self.support(claim.text, p), p) for p in passages]
+                supports = [(self.support(claim.text, p, question=question), p) for p in passages]
                 found = [(s, p) for s, p in supports if s.supported]
                 if not found:
                     unsupported.append(claim.text)
@@ -230,7 +250,9 @@ class CitationChecker:
         kept.append(text[pos:])
         return re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip(), dropped
 
-    def support(self, claim: str, passage: Passage) -> Support:
+    def support(self, claim: str, passage: Passage, *, question: str = "") -> Support:
+        """How well ``passage`` supports ``claim``; numbers the claim repeats from ``question``
+        (e.g. "the 2020 report") need not occur in the passage."""
         sentences = _sentences(passage)
         if cjk_ratio(claim) >= _CHINESE:
             return self._overlap_support(char_bigrams(claim), passage.text, sentences, char_bigrams)
@@ -238,15 +260,21 @@ class CitationChecker:
             return self._overlap_support(words(claim), passage.text, sentences, words)
         # Numbers are the same in both languages: an English claim stating a number its Chinese
         # passage does not contain is unsupported however close the embeddings are.
-        numbers_found = _numbers(claim) <= _passage_numbers(passage.text)
+        numbers_found = _numbers(claim) - _numbers(question) <= _passage_numbers(passage.text)
         if self.embeddings is not None:
             vectors = self._embed([claim] + [s.text for s in sentences])
             sims = cosine_matrix(vectors[:1], vectors[1:])[0]
             i = int(np.argmax(sims))
-            return Support(float(sims[i]), bool(sims[i] >= self.min_cosine) and numbers_found, sentences[i])
+            if sims[i] >= self.min_cosine or not self._bare_figure(claim, numbers_found):
+                return Support(float(sims[i]), bool(sims[i] >= self.min_cosine) and numbers_found, sentences[i])
         numbers = _numbers(claim)
         i = max(range(len(sentences)), key=lambda j: len(numbers & _passage_numbers(sentences[j].text)))
         return Support(1.0, numbers_found, sentences[i])
+
+    def _bare_figure(self, claim: str, numbers_found: bool) -> bool:
+        """"200 million US dollars [1]": too short for embeddings to mean anything; its figures,
+        all found in the passage, are the claim."""
+        return numbers_found and bool(_numbers(claim)) and len(words(claim)) <= self.short_claim_words
 
     def _overlap_support(self, claim_items, passage_text, sentences, featurize) -> Support:
         score = containment(claim_items, featurize(passage_text))

@@ -44,7 +44,10 @@ _QUESTION_LABEL = {"zh": "问题：", "en": "Question: "}
 # Repeated after the question: a 1.5B model follows the instruction it read last.
 _REMINDER = {
     "zh": "（用段落原文的数字作答，每句后加[编号]）",
-    "en": "(Answer in English only, copying the figures exactly, each sentence ending like [1].)",
+    "en": (
+        "(Answer in full English sentences that name what is asked about, copying the figures "
+        "exactly, each sentence ending like [1].)"
+    ),
 }
 _HUMAN = "<passages>\n{passages}\n</passages>\n\n{question_label}{question}\n{reminder}"
 

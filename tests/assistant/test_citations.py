@@ -38,11 +38,18 @@ def test_supported_chinese_claim_gets_its_exact_span():
     assert citation.text.startswith("2017年的第四届世界互联网大会上")
 
 
-def test_claim_citing_the_wrong_passage_is_flagged():
+def test_claim_citing_the_wrong_passage_is_re_cited_to_the_supporting_one():
     answer = "日本于2021年设立数字厅[1]。截至2022年底中国已与29个国家签署电子商务合作备忘录[2]。"
     check = CitationChecker().check(answer, passages())
-    assert check.unsupported == ["日本于2021年设立数字厅。"]
-    assert [(c.n, c.supported) for c in check.citations] == [(1, False), (2, True)]
+    assert check.unsupported == []
+    assert check.answer.startswith("日本于2021年设立数字厅[3]。")
+    assert [(c.n, c.supported) for c in check.citations] == [(3, True), (2, True)]
+
+
+def test_claim_no_passage_supports_is_flagged():
+    check = CitationChecker().check("巴西建成了全国量子通信骨干网络[1]。", passages())
+    assert check.unsupported == ["巴西建成了全国量子通信骨干网络。"]
+    assert [(c.n, c.supported) for c in check.citations] == [(1, False)]
 
 
 def test_invalid_markers_are_removed_from_the_answer():
@@ -121,3 +128,17 @@ def test_uncited_supported_claim_gets_the_supporting_passage_cited():
     check = CitationChecker().check("截至2022年底，中国已与29个国家签署双边电子商务合作备忘录。", passages())
     assert check.answer == "截至2022年底，中国已与29个国家签署双边电子商务合作备忘录[2]。"
     assert [(c.n, c.supported) for c in check.citations] == [(2, True)] and check.unsupported == []
+
+
+def test_bare_english_figure_is_supported_by_its_numbers():
+    class Unrelated:
+        """An embedder that finds nothing similar: support must come from the figures."""
+
+        def embed_documents(self, texts):
+            return [[1.0, 0.0] if i == 0 else [0.0, 1.0] for i, _ in enumerate(texts)]
+
+    checker = CitationChecker(embeddings=Unrelated())
+    korea = Passage.whole(3, make_result(LIBRARY[2]))  # "...计划投资58万亿韩元。"
+    assert checker.support("58 trillion won.", korea).supported
+    assert not checker.support("85 trillion won.", korea).supported
+    assert not checker.support("Korea will invest a large sum in 58 digital projects nationwide.", korea).supported
