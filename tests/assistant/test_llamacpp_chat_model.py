@@ -23,7 +23,7 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
 @pytest.fixture(scope="module")
 def small_model() -> LlamaCppChatModel:
     if not SMALL_MODEL.is_file():
-        pytest.skip(f"{SMALL_MODEL} is not assembled (reportqa models pull qwen2.5-0.5b-instruct-q4)")
+        pytest.fail(f"{SMALL_MODEL} is not assembled (reportqa models pull qwen2.5-0.5b-instruct-q4)")
     return LlamaCppChatModel(model_path=str(SMALL_MODEL), n_ctx=1024, max_tokens=24, temperature=0)
 
 

@@ -43,7 +43,7 @@ def test_planted_delimiters_cannot_close_the_passage_block():
 @pytest.fixture(scope="module")
 def local_assistant() -> Assistant:
     if not MODEL.is_file():
-        pytest.skip(f"{MODEL} is not assembled (reportqa models pull qwen2.5-1.5b-instruct-q4)")
+        pytest.fail(f"{MODEL} is not assembled (reportqa models pull qwen2.5-1.5b-instruct-q4)")
     model = LlamaCppChatModel(model_path=str(MODEL), n_ctx=4096, max_tokens=128, temperature=0)
     return Assistant(
         retriever=LexicalRetriever(chunks=library()), chat_model=model, backend="local",
