@@ -6,15 +6,13 @@ tokens, final Answer) with citations whose offsets point into ``FakeLibrary``'s 
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from assistant.answer import Answer, Citation
+from hash_embeddings import HashEmbeddings as SharedHashEmbeddings
 from index.chunk_store import DocumentInfo
-from index.embeddings.base import VectorEmbeddings
 from index.search_result import SearchResult
 from ingest.document import Chunk
 from ui.upload_policy import UploadPolicy
@@ -105,27 +103,8 @@ def generative_script(question: str = "数字经济规模有多大？") -> list:
     return [preview, "数字经济", "规模达到", "53.9万亿元[1]", final]
 
 
-class HashEmbeddings(VectorEmbeddings):
-    """Character-bigram counts hashed into buckets: deterministic vectors for index mechanics."""
+class HashEmbeddings(SharedHashEmbeddings):
+    """The shared hash embedder under the UI tests' own name and size."""
 
     def __init__(self, dimension: int = 32):
-        super().__init__(name="hash-ui-test", fingerprint="e" * 64)
-        self._dimension = dimension
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self._dimension), dtype=np.float64)
-        for row, text in enumerate(texts):
-            padded = f"^{text}$"
-            for a, b in zip(padded, padded[1:]):
-                out[row, zlib.crc32((a + b).encode()) % self._dimension] += 1.0
-        return out
-
-    def _encode_documents(self, texts: list[str]) -> np.ndarray:
-        return self._vectors(texts)
-
-    def _encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._vectors(texts)
+        super().__init__(dimension=dimension, name="hash-ui-test", fingerprint="e" * 64)
