@@ -2,7 +2,7 @@
 
 Stages, each its own module and swappable: language -> rewrite -> retrieve -> refuse if retrieval
 is weak -> context budget -> refuse if the passages cannot answer (lexical answerability check) ->
-generate -> refuse on the model's marker -> translate leftover Chinese in English answers ->
+generate -> refuse on the model's marker (or an answer that only restates the question) -> translate leftover Chinese in English answers ->
 check citations, dropping sentences with made-up numbers (refuse when nothing is left) -> quote
 the source sentence after a terse Chinese answer.
 """
@@ -17,10 +17,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.answer import Answer
+from assistant.answer_cleanup import clean_answer
 from assistant.answerability import AnswerabilityCheck
 from assistant.chat_models.extractive_chat_model import ExtractiveChatModel
 from assistant.citations import CitationChecker, split_claims
 from assistant.context_budget import ContextBudget
+from assistant.empty_answer import restates_question
 from assistant.generation import AnswerGenerator
 from assistant.labels import labels_for
 from assistant.language import LanguageSetting, answer_language
@@ -187,7 +189,11 @@ class Assistant:
             timings["check"] = time.perf_counter() - clock
             yield refuse()
             return
-        text = tokens.text.strip()
+        text = clean_answer(tokens.text, passages)
+        if not text or restates_question(text, standalone):
+            timings["check"] = time.perf_counter() - clock
+            yield refuse()
+            return
         if language == "en" and self.language_repair is not None and has_untranslated_chinese(text):
             text = self.language_repair.repair(text)
             timings["repair"] = time.perf_counter() - clock

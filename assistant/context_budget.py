@@ -36,7 +36,7 @@ class ContextBudget:
     def __init__(
         self,
         *,
-        passages: int = 3,
+        passages: int = 5,
         passage_chars: int = 300,
         context_window: int = 4096,
         max_answer_tokens: int = 256,

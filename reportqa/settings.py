@@ -61,10 +61,10 @@ class RetrievalSettings(BaseModel):
 class AssistantSettings(BaseModel):
     backend: Literal["local", "openai", "extractive"] = "local"
     language: Literal["auto", "zh", "en"] = "auto"
-    # 3 x 300: the local model reads ~670 prompt tokens (first token ~10-19 s on 2 busy cores)
-    # and still sees 87% / 90% of the zh / en evidence (4 x 400: ~1000 tokens, 93% / 97%);
-    # measured with `benchmarks/answer_benchmark.py budget`.
-    passages: int = Field(3, ge=1, le=20)
+    # 5 x 300: the local model sees 93% / 98% of the zh / en evidence (3 x 300: 87% / 90%),
+    # which list and multi-report questions need; measured with
+    # `benchmarks/answer_benchmark.py budget`.
+    passages: int = Field(5, ge=1, le=20)
     passage_chars: int = Field(300, ge=50)
     max_answer_tokens: int = Field(256, ge=16)  # answers are 1-3 sentences; bounds a rambling model
     context_window: int = Field(4096, ge=512)
