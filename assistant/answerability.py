@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.english_numbers import english_numbers
-from assistant.similarity import cjk_ratio, lexical_overlap
+from assistant.similarity import char_bigrams, cjk_ratio, containment, lexical_overlap
 from assistant.sentences import split_sentences
 
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
@@ -84,6 +84,26 @@ def unfounded_numbers(claim: str, passages: Iterable[str], *, question: str = ""
     other)."""
     stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1}
     return stated - passage_numbers(passages) - numbers(question)
+
+
+def misplaced_numbers(
+    claim: str, passages: Iterable[str], *, question: str = "", min_overlap: float = 0.45, min_bigrams: int = 4
+) -> set[str]:
+    """Numbers of a Chinese ``claim`` that the passages state only about something else: every
+    passage sentence holding the number shares less than ``min_overlap`` of the claim's character
+    bigrams ("2020年全球数字经济规模为8260亿美元" when 8260亿美元 is the 2019 e-commerce market).
+    Claims with fewer than ``min_bigrams`` bigrams (a bare "155[1]") say too little to judge."""
+    grams = char_bigrams(claim)
+    if cjk_ratio(claim) < 0.5 or len(grams) < min_bigrams:
+        return set()
+    stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1} - numbers(question)
+    sentences = [s.text for t in passages for s in split_sentences(t)]
+    misplaced = set()
+    for number in stated:
+        holders = [s for s in sentences if number in passage_numbers([s])]
+        if holders and max(containment(grams, char_bigrams(s)) for s in holders) < min_overlap:
+            misplaced.add(number)
+    return misplaced
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,25 @@ def test_answer_made_only_of_made_up_numbers_is_a_refusal(retriever, scripted):
     model = scripted("日本数字厅有3500名员工[3]。")
     answer = Assistant(retriever=retriever, chat_model=model).ask("日本数字厅有多少员工？")
     assert answer.refused
+
+
+def test_a_figure_the_passages_state_about_something_else_is_misplaced():
+    from assistant.answerability import misplaced_numbers
+
+    passage = "2019年，全球跨境电商B2C市场规模从2014年的2360亿美元上升到8260亿美元。数字经济规模持续扩大。"
+    question = "2020年全球数字经济规模是多少美元？"
+    assert misplaced_numbers("2020年全球数字经济规模估计为8260亿美元。", [passage], question=question) == {"8260"}
+    # Quoting the figure with what it measures is fine, and so is a bare figure.
+    assert not misplaced_numbers("2019年全球跨境电商B2C市场规模上升到8260亿美元。", [passage], question=question)
+    assert not misplaced_numbers("8260亿美元", [passage], question=question)
+    # English claims are judged by the citation checker's embedder instead.
+    assert not misplaced_numbers("The digital economy reached 826 billion dollars.", [passage])
+
+
+def test_citation_check_drops_a_misplaced_figure(retriever, scripted):
+    from assistant import Assistant
+
+    # The passage has 58万亿韩元 for Korea's New Deal; the model attributes it to Japan's agency.
+    reply = "日本数字厅的年度预算为58万亿韩元[3]。"
+    answer = Assistant(retriever=retriever, chat_model=scripted(reply)).ask("日本数字厅的预算是多少？")
+    assert answer.refused
