@@ -92,11 +92,12 @@ def misplaced_numbers(
     """Numbers of a Chinese ``claim`` that the passages state only about something else: every
     passage sentence holding the number shares less than ``min_overlap`` of the claim's character
     bigrams ("2020年全球数字经济规模为8260亿美元" when 8260亿美元 is the 2019 e-commerce market).
-    Claims with fewer than ``min_bigrams`` bigrams (a bare "155[1]") say too little to judge."""
+    Claims with fewer than ``min_bigrams`` bigrams (a bare "155[1]") say too little to judge;
+    years are left out (a year dates the claim, and its sentence is often another one)."""
     grams = char_bigrams(claim)
     if cjk_ratio(claim) < 0.5 or len(grams) < min_bigrams:
         return set()
-    stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1} - numbers(question)
+    stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1 and not _YEAR.match(n)} - numbers(question)
     sentences = [s.text for t in passages for s in split_sentences(t)]
     misplaced = set()
     for number in stated:

@@ -2,9 +2,10 @@
 
 Stages, each its own module and swappable: language -> rewrite -> retrieve -> refuse if retrieval
 is weak -> context budget -> refuse if the passages cannot answer (lexical answerability check) ->
-generate -> refuse on the model's marker (or an answer that only restates the question) -> translate leftover Chinese in English answers ->
-check citations, dropping sentences with made-up numbers (refuse when nothing is left) -> quote
-the source sentence after a terse Chinese answer.
+generate -> refuse on the model's marker, or when the answer only restates the question ->
+translate leftover Chinese in English answers -> check citations, dropping sentences with
+made-up or misplaced numbers (refuse when nothing is left) -> quote the source sentence after a
+terse Chinese answer.
 """
 
 from __future__ import annotations

@@ -95,6 +95,9 @@ def test_a_figure_the_passages_state_about_something_else_is_misplaced():
     # Quoting the figure with what it measures is fine, and so is a bare figure.
     assert not misplaced_numbers("2019年全球跨境电商B2C市场规模上升到8260亿美元。", [passage], question=question)
     assert not misplaced_numbers("8260亿美元", [passage], question=question)
+    # A year only dates the claim; the passage may give it in another sentence.
+    dated = "2020年欧盟提出复苏计划。其中包括在7年内向科研创新资助944亿欧元的“地平线欧洲”计划。"
+    assert not misplaced_numbers("2020年欧盟向科研创新资助944亿欧元的“地平线欧洲”计划[1]。", [dated])
     # English claims are judged by the citation checker's embedder instead.
     assert not misplaced_numbers("The digital economy reached 826 billion dollars.", [passage])
 
