@@ -66,7 +66,7 @@ class AssistantSettings(BaseModel):
     # `benchmarks/answer_benchmark.py budget`.
     passages: int = Field(5, ge=1, le=20)
     passage_chars: int = Field(300, ge=50)
-    max_answer_tokens: int = Field(256, ge=16)  # answers are 1-3 sentences; bounds a rambling model
+    max_answer_tokens: int = Field(256, ge=16)  # room for a 4-5 item list; bounds a rambling model
     context_window: int = Field(4096, ge=512)
     temperature: float = Field(0.0, ge=0, le=2)  # greedy: copy figures, do not sample them
     refuse_below: float = Field(0.30, description="dense score under which retrieval counts as weak")
