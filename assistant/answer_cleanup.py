@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.passage import Passage
+from assistant.prompt import format_passage_source
 
 # Placeholders from instructions, never a real citation: [编号], [n], [number], 【编号】.
 _PLACEHOLDER = re.compile(r"[\[【［]\s*(?:编号|序号|n|N|number|source)\s*[\]】］]")
@@ -18,21 +19,12 @@ _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([。，；！？.,;!?])")
 
 
-def passage_sources(passages: Sequence[Passage]) -> list[str]:
-    """The ``title · section`` line of each passage's prompt header (see :mod:`assistant.prompt`)."""
-    sources = []
-    for p in passages:
-        source = " · ".join(part for part in (p.chunk.doc_title, p.chunk.section) if part)
-        if source:
-            sources.append(re.sub(r"\s+", " ", source).strip())
-    return sources
-
-
 def clean_answer(text: str, passages: Sequence[Passage]) -> str:
     """``text`` without placeholder markers and without echoed passage headers."""
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _PLACEHOLDER.sub("", text))
     # Longest first: a section path may contain a shorter one.
-    for source in sorted(set(passage_sources(passages)), key=len, reverse=True):
+    sources = {format_passage_source(p) for p in passages} - {""}
+    for source in sorted(sources, key=len, reverse=True):
         pattern = r"(?:[\[【［]\s*\d{1,2}\s*[\]】］]\s*)?" + re.escape(source).replace(r"\ ", r"\s*")
         text = re.sub(pattern, "", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]

@@ -18,8 +18,8 @@ _MARKER = re.compile(r"[\[【［][^\]】］]*[\]】］]")
 # English words that frame an answer without adding content.
 _FRAMING = frozenset(
     """include includes including included following follows follow various several many main
-    mainly key some other also has have had had been which whose while both each more most
-    above below given stated states state mentioned passage passages paper white""".split()
+    mainly key some other also has have had been which whose while both each more most
+    above below given stated states state mentioned passage passages""".split()
 )
 
 

@@ -74,14 +74,18 @@ def format_passage_text(passage: Passage, *, english_notation: bool = False) -> 
     return f"{head}{text}{tail}"
 
 
+def format_passage_source(passage: Passage) -> str:
+    """The ``title · section`` of a passage's header line."""
+    source = " · ".join(part for part in (passage.chunk.doc_title, passage.chunk.section) if part)
+    return _WHITESPACE.sub(" ", _DELIMITER.sub(" ", source)).strip()
+
+
 def format_passages(passages: Sequence[Passage], *, english_notation: bool = False) -> str:
     """Two lines per passage: ``[n] title · section`` then the text on one line."""
-    blocks = []
-    for p in passages:
-        source = " · ".join(part for part in (p.chunk.doc_title, p.chunk.section) if part)
-        source = _WHITESPACE.sub(" ", _DELIMITER.sub(" ", source)).strip()
-        blocks.append(f"[{p.n}] {source}\n{format_passage_text(p, english_notation=english_notation)}")
-    return "\n".join(blocks)
+    return "\n".join(
+        f"[{p.n}] {format_passage_source(p)}\n{format_passage_text(p, english_notation=english_notation)}"
+        for p in passages
+    )
 
 
 def answer_messages(
