@@ -86,25 +86,33 @@ def unfounded_numbers(claim: str, passages: Iterable[str], *, question: str = ""
     return stated - passage_numbers(passages) - numbers(question)
 
 
+def figure_context(claim: str, passages: Iterable[str], *, question: str = "", min_bigrams: int = 4) -> dict[str, float]:
+    """For each figure a Chinese ``claim`` states (not in ``question``), the best share of the
+    claim's character bigrams found in a passage sentence holding that figure. Claims with fewer
+    than ``min_bigrams`` bigrams (a bare "155[1]") say too little to judge, and years are left
+    out (a year dates the claim, and its sentence is often another one): both give ``{}``."""
+    grams = char_bigrams(claim)
+    if cjk_ratio(claim) < 0.5 or len(grams) < min_bigrams:
+        return {}
+    stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1 and not _YEAR.match(n)} - numbers(question)
+    sentences = [s.text for t in passages for s in split_sentences(t)]
+    scores = {}
+    for number in stated:
+        holders = [s for s in sentences if number in passage_numbers([s])]
+        if holders:
+            scores[number] = max(containment(grams, char_bigrams(s)) for s in holders)
+    return scores
+
+
 def misplaced_numbers(
     claim: str, passages: Iterable[str], *, question: str = "", min_overlap: float = 0.45, min_bigrams: int = 4
 ) -> set[str]:
     """Numbers of a Chinese ``claim`` that the passages state only about something else: every
-    passage sentence holding the number shares less than ``min_overlap`` of the claim's character
-    bigrams ("2020年全球数字经济规模为8260亿美元" when 8260亿美元 is the 2019 e-commerce market).
-    Claims with fewer than ``min_bigrams`` bigrams (a bare "155[1]") say too little to judge;
-    years are left out (a year dates the claim, and its sentence is often another one)."""
-    grams = char_bigrams(claim)
-    if cjk_ratio(claim) < 0.5 or len(grams) < min_bigrams:
-        return set()
-    stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1 and not _YEAR.match(n)} - numbers(question)
-    sentences = [s.text for t in passages for s in split_sentences(t)]
-    misplaced = set()
-    for number in stated:
-        holders = [s for s in sentences if number in passage_numbers([s])]
-        if holders and max(containment(grams, char_bigrams(s)) for s in holders) < min_overlap:
-            misplaced.add(number)
-    return misplaced
+    sentence holding the number shares less than ``min_overlap`` of the claim's bigrams
+    ("2020年全球数字经济规模为8260亿美元" when 8260亿美元 is the 2019 e-commerce market); see
+    :func:`figure_context`."""
+    scores = figure_context(claim, passages, question=question, min_bigrams=min_bigrams)
+    return {number for number, score in scores.items() if score < min_overlap}
 
 
 @dataclass(frozen=True)

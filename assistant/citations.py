@@ -51,6 +51,11 @@ def parse_citations(text: str) -> list[CitationMarker]:
     return markers
 
 
+def strip_citation_markers(text: str) -> str:
+    """``text`` without its citation markers."""
+    return _MARKER.sub("", text)
+
+
 def normalize_citations(text: str, valid: set[int]) -> str:
     """Rewrite markers as ``[a][b]``, dropping numbers outside ``valid`` (and empty markers)."""
     out, pos = [], 0

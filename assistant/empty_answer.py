@@ -8,13 +8,11 @@ model's refusal, and the user sees the related passages instead.
 
 from __future__ import annotations
 
-import re
-
 from assistant.answerability import numbers
+from assistant.citations import strip_citation_markers
 from assistant.english_numbers import english_numbers
 from assistant.similarity import char_bigrams, cjk_ratio, words
 
-_MARKER = re.compile(r"[\[【［][^\]】］]*[\]】］]")
 # English words that frame an answer without adding content.
 _FRAMING = frozenset(
     """include includes including included following follows follow various several many main
@@ -31,7 +29,7 @@ def _stem(word: str) -> str:
 def new_content(answer: str, question: str) -> int:
     """How many content items (English words and numbers, or Chinese character bigrams) of
     ``answer`` are absent from ``question``."""
-    answer = _MARKER.sub(" ", answer)
+    answer = strip_citation_markers(answer)
     if cjk_ratio(answer) >= 0.3:
         return len(char_bigrams(answer) - char_bigrams(question))
     asked = {_stem(w) for w in words(question)}
@@ -41,7 +39,7 @@ def new_content(answer: str, question: str) -> int:
 def restates_question(answer: str, question: str, *, min_new_words: int = 2, min_new_bigrams: int = 3) -> bool:
     """True when ``answer`` states no number the question lacks and adds fewer than
     ``min_new_words`` English content words (or ``min_new_bigrams`` Chinese character bigrams)."""
-    plain = _MARKER.sub(" ", answer)
+    plain = strip_citation_markers(answer)
     if numbers(plain) - numbers(question) - numbers(english_numbers(question)):
         return False
     threshold = min_new_bigrams if cjk_ratio(plain) >= 0.3 else min_new_words

@@ -4,6 +4,12 @@
     python benchmarks/answer_benchmark.py run --backend extractive
     python benchmarks/answer_benchmark.py run --backend local --per-lang 10 --out var/bench_local.jsonl
     python benchmarks/answer_benchmark.py budget --configs 2x300,3x300,4x400 --time-items 4
+    python benchmarks/answer_benchmark.py figure-context RUN_DIR [RUN_DIR ...]
+
+``figure-context`` calibrates ``CitationChecker(min_figure_context=...)`` from finished
+``reportqa eval`` runs (no model): for every answered Chinese claim stating a figure, the best
+share of its character bigrams found in a passage sentence holding that figure, listed for
+unanswerable items (misplaced figures) and answerable ones (faithful figures).
 
 ``budget`` chooses ``assistant.passages`` / ``assistant.passage_chars``: for each configuration it
 reports, over the answerable dev items, the share of evidence quotes and of (Chinese) key facts
@@ -207,6 +213,27 @@ def budget(args: argparse.Namespace) -> None:
         print(line, flush=True)
 
 
+def figure_context(args: argparse.Namespace) -> None:
+    from assistant.answerability import figure_context as context_scores
+    from assistant.citations import split_claims
+
+    by_type: dict[str, list[tuple[float, str]]] = {"unanswerable": [], "answerable": []}
+    for run_dir in args.runs:
+        for line in (Path(run_dir) / "results.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record["lang"] != "zh" or record["refused"] or "error" in record:
+                continue
+            kind = "unanswerable" if record["type"] == "unanswerable" else "answerable"
+            passages = [p["text"] for p in record["passages"]]
+            for claim in split_claims(record["answer"].split("（原文")[0]):  # not the quoted source
+                scores = context_scores(claim.text, passages, question=record["standalone_question"])
+                by_type[kind].extend((score, f"{record['id']} {n}") for n, score in scores.items())
+    for kind, rows in by_type.items():
+        rows.sort()
+        print(f"{kind}: {len(rows)} figures; lowest overlaps:",
+              ", ".join(f"{score:.2f} ({label})" for score, label in rows[:8]) or "none")
+
+
 def mean(values) -> str:
     values = [float(v) for v in values if v is not None]
     return f"{statistics.fmean(values):.3f} (n={len(values)})" if values else "n/a"
@@ -242,6 +269,9 @@ def main() -> None:
                    help="comma-separated PASSAGESxCHARS")
     b.add_argument("--time-items", type=int, default=0, help="time the local model on this many items")
     b.set_defaults(func=budget)
+    f = sub.add_parser("figure-context")
+    f.add_argument("runs", nargs="+", help="reportqa eval run folders (holding results.jsonl)")
+    f.set_defaults(func=figure_context)
     r = sub.add_parser("run")
     r.add_argument("--backend", choices=("local", "openai", "extractive"), default="extractive")
     r.add_argument("--per-lang", type=int, help="questions per language (keeps the type mix)")
