@@ -14,6 +14,7 @@ lexical signals can:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 # "COVID-19", "G20", "5G": numbers inside names.
 _NAME_NUMBER = re.compile(r"[A-Za-z]+-?\d+|\d+[A-Za-z]+")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9\-]{1,}(?![A-Za-z])")
+# "3%", "3 percent", "3个百分点" (the claim's "3%" may render a passage's percentage points).
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per\s?cent|percentage points?|个?百分点)", re.IGNORECASE)
 # Titles and quotations name a document or a term; their years are part of the name.
 _TITLE = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"|'[^']*'")
 
@@ -42,6 +45,12 @@ def _canonical(number: str) -> str:
     if "." in number:
         number = number.rstrip("0").rstrip(".")
     return number.lstrip("0") or "0"
+
+
+def percentages(text: str) -> set[str]:
+    """The numbers ``text`` states as percentages, in either language ("百分之3.5" and "3.5％" too)."""
+    plain = english_numbers(unicodedata.normalize("NFKC", text))
+    return {_canonical(n) for n in _PERCENT.findall(plain)}
 
 
 def passage_numbers(texts: Iterable[str]) -> set[str]:
@@ -63,9 +72,10 @@ def question_specifics(question: str) -> list[str]:
     return specifics
 
 
-def missing_specifics(question: str, passages: Iterable[str]) -> list[str]:
-    """The specifics of ``question`` that occur in none of ``passages``."""
-    texts = list(passages)
+def missing_specifics(question: str, passages: Iterable[str], *, headers: Iterable[str] = ()) -> list[str]:
+    """The specifics of ``question`` that occur in none of ``passages`` nor their ``headers``
+    (title and section: "the 2020 white paper" names the report, not a passage fact)."""
+    texts = list(passages) + list(headers)
     nums = passage_numbers(texts)
     joined = " ".join(texts).lower()
     missing = []
@@ -81,9 +91,15 @@ def missing_specifics(question: str, passages: Iterable[str]) -> list[str]:
 def unfounded_numbers(claim: str, passages: Iterable[str], *, question: str = "") -> set[str]:
     """Numbers of ``claim`` found neither in the passages nor in the question. Single digits are
     ignored (counts and ordinals are often written as words in one language, digits in the
-    other)."""
+    other), except in percentages: a percentage must be one in a passage too, so a rank ("第3位")
+    cannot come back as a share ("3%")."""
+    texts = list(passages)
     stated = {n for n in numbers(claim) if len(n.replace(".", "")) > 1}
-    return stated - passage_numbers(passages) - numbers(question)
+    unfounded = stated - passage_numbers(texts) - numbers(question)
+    shares = percentages(claim) - numbers(question)
+    if shares:
+        unfounded |= shares - {n for t in texts for n in percentages(t)}
+    return unfounded
 
 
 def figure_context(claim: str, passages: Iterable[str], *, question: str = "", min_bigrams: int = 4) -> dict[str, float]:
@@ -143,12 +159,14 @@ class AnswerabilityCheck:
     def config(self) -> dict[str, Any]:
         return {"min_overlap": self.min_overlap, "check_years_in_english": self.check_years_in_english}
 
-    def check(self, question: str, passages: Iterable[str]) -> Verdict:
+    def check(self, question: str, passages: Iterable[str], *, headers: Iterable[str] = ()) -> Verdict:
+        """``headers``: the passages' titles and sections, shown to the model with them; they
+        count for the specifics a question names (a report's edition year), not for overlap."""
         texts = [t for t in passages if t.strip()]
         if not texts:
             return Verdict(False, "no passages")
         chinese_question = cjk_ratio(question) >= 0.5
-        missing = missing_specifics(question, texts)
+        missing = missing_specifics(question, texts, headers=headers)
         if not chinese_question and not self.check_years_in_english:
             missing = [m for m in missing if not _YEAR.match(m)]
         if missing:

@@ -29,7 +29,7 @@ from assistant.labels import labels_for
 from assistant.language import LanguageSetting, answer_language
 from assistant.language_check import has_untranslated_chinese
 from assistant.language_repair import LanguageRepair
-from assistant.prompt import is_refusal
+from assistant.prompt import format_passage_source, is_refusal
 from assistant.refusal import RefusalPolicy
 from assistant.supporting_quote import with_supporting_quote
 from assistant.rewrite import ChatModelRewriter, QuestionRewriter, RuleBasedRewriter
@@ -149,7 +149,10 @@ class Assistant:
 
         passages = self.budget.select(standalone, results)
         clock = time.perf_counter()
-        verdict = self.answerability.check(standalone, [p.chunk.text for p in passages])
+        verdict = self.answerability.check(
+            standalone, [p.chunk.text for p in passages],
+            headers=[format_passage_source(p) for p in passages],
+        )
         timings["answerability"] = time.perf_counter() - clock
         if not verdict.answerable:
             timings.update(generate=0.0, check=0.0)

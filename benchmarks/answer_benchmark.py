@@ -5,6 +5,13 @@
     python benchmarks/answer_benchmark.py run --backend local --per-lang 10 --out var/bench_local.jsonl
     python benchmarks/answer_benchmark.py budget --configs 2x300,3x300,4x400 --time-items 4
     python benchmarks/answer_benchmark.py figure-context RUN_DIR [RUN_DIR ...]
+    python benchmarks/answer_benchmark.py oracle --backend local --out var/oracle.jsonl
+
+``oracle`` separates what retrieval loses from what the answer model loses: every answerable dev
+item is answered twice by the same assistant, once as in real use and once with retrieval replaced
+by an oracle that returns only the passages holding the item's evidence quotes (found among the
+top 100 results). Key facts with oracle passages are what the chain can reach with perfect
+retrieval, so a target above them needs a stronger answer model, not better retrieval.
 
 ``figure-context`` calibrates ``CitationChecker(min_figure_context=...)`` from finished
 ``reportqa eval`` runs (no model): for every answered Chinese claim stating a figure, the best
@@ -234,6 +241,58 @@ def figure_context(args: argparse.Namespace) -> None:
               ", ".join(f"{score:.2f} ({label})" for score, label in rows[:8]) or "none")
 
 
+# --------------------------------------------------------------------------- oracle retrieval
+class _OracleRetriever:
+    """Stands in for the retriever: only the results of ``retriever`` that hold an evidence quote."""
+
+    def __init__(self, retriever, evidence: list[Evidence], *, pool: int = 100):
+        from evals.metrics.retrieval import is_relevant
+
+        self.retriever, self.evidence, self.pool, self._is_relevant = retriever, evidence, pool, is_relevant
+
+    def retrieve(self, query: str, *, k: int | None = None):
+        results = self.retriever.retrieve(query, k=self.pool)
+        return [r for r in results
+                if any(self._is_relevant(Passage(r.chunk.doc_id, r.chunk.text), e) for e in self.evidence)][: k or None]
+
+
+def oracle(args: argparse.Namespace) -> None:
+    overrides: dict[str, Any] = {"assistant.backend": args.backend}
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    assistant = make_assistant(load_settings(overrides))
+    retriever = assistant.retriever
+    items = [i for i in load_items(DEV_SET, args.per_lang) if i["type"] != "unanswerable"]
+    out = open(args.out, "w", encoding="utf-8") if args.out else None
+    rows = []
+    for item in items:
+        evidence = [Evidence(e["doc"], e["quote"]) for e in item["evidence"]]
+        row = {"id": item["id"], "lang": item["lang"], "type": item["type"]}
+        for mode in ("retrieved", "oracle"):
+            assistant.retriever = retriever if mode == "retrieved" else _OracleRetriever(retriever, evidence)
+            answer = assistant.ask(item["question"])
+            row[mode] = {
+                "refused": answer.refused,
+                "key_facts": 0.0 if answer.refused else key_fact_recall(answer.answer, item["key_facts"]),
+                "passages": len(answer.passages), "answer": answer.answer,
+            }
+        assistant.retriever = retriever
+        rows.append(row)
+        print(f"{item['id']} key facts retrieved={row['retrieved']['key_facts']:.2f} "
+              f"oracle={row['oracle']['key_facts']:.2f} (oracle passages: {row['oracle']['passages']})", flush=True)
+        if out:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+    print(f"\n== {args.backend}: {len(rows)} answerable questions; key facts (refusals count 0) / refused")
+    for lang in ("zh", "en", None):
+        sel = [r for r in rows if lang is None or r["lang"] == lang]
+        if not sel:
+            continue
+        print(f"[{lang or 'all'}] " + " | ".join(
+            f"{mode}: {statistics.fmean(r[mode]['key_facts'] for r in sel):.3f} / "
+            f"{statistics.fmean(r[mode]['refused'] for r in sel):.2f}" for mode in ("retrieved", "oracle")))
+
+
 def mean(values) -> str:
     values = [float(v) for v in values if v is not None]
     return f"{statistics.fmean(values):.3f} (n={len(values)})" if values else "n/a"
@@ -272,6 +331,11 @@ def main() -> None:
     f = sub.add_parser("figure-context")
     f.add_argument("runs", nargs="+", help="reportqa eval run folders (holding results.jsonl)")
     f.set_defaults(func=figure_context)
+    o = sub.add_parser("oracle")
+    o.add_argument("--backend", choices=("local", "openai", "extractive"), default="local")
+    o.add_argument("--per-lang", type=int, help="questions per language (keeps the type mix)")
+    o.add_argument("--out", help="write one JSON line per question here")
+    o.set_defaults(func=oracle)
     r = sub.add_parser("run")
     r.add_argument("--backend", choices=("local", "openai", "extractive"), default="extractive")
     r.add_argument("--per-lang", type=int, help="questions per language (keeps the type mix)")

@@ -56,6 +56,11 @@ _PUNCTUATION = re.compile(r"[^\w%.]|_|(?<!\d)\.|\.(?!\d)")
 _SPACE_NEXT_TO_NON_LATIN = re.compile(r" (?=[^a-z0-9])|(?<=[^a-z0-9]) ")
 
 
+_SPACE_IN_NAME = re.compile(r"(?<=[a-z]) (?=[a-z])")
+# Where a space may occur in a needle written as a pattern (letters are not escaped).
+_LETTER_GAP = re.compile(r"(?<=[a-z])(?=[a-z])")
+
+
 def squash(text: str) -> str:
     """NFKC-folded, lower-cased ``text`` without any whitespace."""
     return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text)).lower()
@@ -107,6 +112,8 @@ def contains_normalized(haystack: str, needle: str) -> bool:
 
     Latin words and numbers must not be cut: ``20`` is not found in ``2020`` or ``120``, ``art``
     is not found in ``start``; Chinese has no word boundaries, so there plain containment is used.
+    Names spelt with or without a space between words match (``Ali Express`` / ``AliExpress``,
+    as translations of a Chinese name differ): a space between two letters is optional.
     """
     needle_n = normalize_answer(needle)
     if not needle_n:
@@ -114,4 +121,5 @@ def contains_normalized(haystack: str, needle: str) -> bool:
     haystack_n = normalize_answer(haystack)
     start = r"(?<![a-z0-9.])" if needle_n[0].isascii() and needle_n[0].isalnum() else ""
     end = r"(?![a-z0-9])" if needle_n[-1].isascii() and needle_n[-1].isalnum() else ""
-    return re.search(start + re.escape(needle_n) + end, haystack_n) is not None
+    body = _LETTER_GAP.sub(" ?", re.escape(_SPACE_IN_NAME.sub("", needle_n)))
+    return re.search(start + body + end, haystack_n) is not None

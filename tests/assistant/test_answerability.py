@@ -35,6 +35,23 @@ def test_numbers_count_in_either_notation():
     assert unfounded_numbers("In 2030 it invests [3].", PASSAGES, question="What about 2030?") == set()
 
 
+def test_a_percentage_must_be_a_percentage_in_the_passages():
+    ranked = ["全球IaaS市场份额排名中，阿里云排名全球第 3位。"]
+    assert unfounded_numbers("阿里云的市场占有率为3%[1]。", ranked) == {"3"}
+    assert unfounded_numbers("阿里云排名全球第3位[1]。", ranked) == set()
+    # Spellings of one percentage, and percentage points, agree.
+    assert unfounded_numbers("Trade grew 14.3 per cent [1].", ["贸易增长14.3％。"]) == set()
+    assert unfounded_numbers("占比提高了3%[1]。", ["占比提高了3个百分点。"]) == set()
+    assert unfounded_numbers("占比为5.5%[1]。", ["占比为百分之5.5。"]) == set()
+
+
+def test_a_year_in_a_passage_header_names_the_report():
+    question = "2023年版报告说，日本在哪一年设立了数字厅？"
+    assert missing_specifics(question, PASSAGES) == ["2023"]
+    assert missing_specifics(question, PASSAGES, headers=["数字经济合作报告（2023年） · 第三章 日本"]) == []
+    assert AnswerabilityCheck().check(question, PASSAGES, headers=["数字经济合作报告（2023年）"]).answerable
+
+
 def test_check_rejects_missing_specifics_and_weak_overlap():
     check = AnswerabilityCheck(min_overlap=0.3)
     assert check.check("日本在哪一年设立了数字厅？", PASSAGES).answerable

@@ -51,6 +51,13 @@ def test_hundred_percent_is_not_mangled() -> None:
         ("growth of 3.5%", "5%", False),
         ("a fresh start", "art", False),  # nor words out of longer words
         ("Art and science", "art", True),
+        ("Alibaba's Ali Express and Shein", "AliExpress", True),  # one name, two spellings
+        ("platforms like AliExpress", "Ali Express", True),
+        ("the re start of talks", "start", True),
+        ("a restart of talks", "re start", True),
+        ("st art", "start", True),
+        ("smart phones", "art phones", False),  # joining spaces does not cut words either
+        ("20 20 vision", "2020", False),  # numbers are never joined
         ("碳达峰碳中和目标", "碳中和", True),
         ("anything", "   ", False),
     ],
