@@ -18,11 +18,13 @@ from typing import Literal
 from ingest.document import Page
 from ingest.heading_detector import QUANTITY_UNITS, STANDALONE_RANK, HeadingDetector
 from ingest.structure import Heading
+from ingest.table_rows import RowKeys, keyed_rows
 
 # Bump whenever the same input would give a different text (it is part of ``config()``, so
 # the index manifest then asks for a rebuild). 2: footnote marks as superscripts, pull-quotes
-# dropped, single-spaced table headers, HTML entities.
-CLEANER_VERSION = "2"
+# dropped, single-spaced table headers, HTML entities. 3: tab-separated tables as keyed rows,
+# one-cell-per-line tables kept apart from the prose.
+CLEANER_VERSION = "3"
 
 # --- characters ------------------------------------------------------------------------
 
@@ -108,6 +110,10 @@ _INLINE_MARK = re.compile(
 )
 # “表 2：WTO 电子商务谈判的主要议题20”: a caption's footnote number at its end.
 _CAPTION_MARK = re.compile(rf"(?<=[{_CJK}])\d{{1,2}}$")
+_TABLE_CAPTION = re.compile(r"^(?:表|Table)\s*\d", re.IGNORECASE)
+# A table printed one cell per line must end on a source note, a footnote block or a heading
+# within this many lines; otherwise its end is unknown and its lines stay body text.
+_MAX_CELL_TABLE_LINES = 80
 
 LineKind = Literal["blank", "text", "heading", "table", "caption", "separator", "noise"]
 
@@ -121,6 +127,8 @@ class _Line:
     blank_before: bool = False
     rank: int = 0
     footnote: bool = False
+    cell: bool = False  # a line of a table printed one cell per line
+    row_start: bool = False  # a cell line that opens a row with its key (“3 知识产权保护”)
 
 
 @dataclass
@@ -282,6 +290,7 @@ class TextCleaner:
                 if match:
                     line.kind, line.rank = "heading", match.rank
         self._find_plain_headings(lines)
+        self._find_cell_tables(lines)
 
     def _find_plain_headings(self, lines: list[_Line]) -> None:
         """An unnumbered short line without punctuation, standing between a finished
@@ -307,6 +316,48 @@ class TextCleaner:
             # After another heading a short line is a byline or subtitle, not a section.
             if before is not None and before.kind != "heading" and _ends_paragraph(before.text):
                 line.kind, line.rank = "heading", 1
+
+    @staticmethod
+    def _find_cell_tables(lines: list[_Line]) -> None:
+        """A table printed one cell per line (001 “表 2：WTO 电子商务谈判的主要议题”: a
+        caption, a header row “分类 议题 意义”, then every cell wrapped over lines of its own)
+        would be re-joined into one run-on paragraph and glued to the prose after it. Its
+        lines become cell lines, but only when the table ends safely, on a source note, a
+        footnote block or a heading close enough to be its own end. Row numbers and years
+        standing alone on a line (“2”, “2021”), dropped as page numbers, come back as the
+        keys that start their rows."""
+        index = 0
+        while index < len(lines):
+            caption = lines[index]
+            index += 1
+            if caption.kind != "caption" or caption.footnote or not _TABLE_CAPTION.match(caption.text):
+                continue
+            header_at = next((i for i in range(index, len(lines)) if lines[i].kind not in ("blank", "noise")), None)
+            if header_at is None:
+                return
+            header = lines[header_at]
+            if header.kind != "table" or header.footnote or not _TABLE_HEADER.match(header.text):
+                continue
+            region: list[_Line] = []
+            end = header_at + 1
+            while end < len(lines) and (
+                lines[end].kind in ("blank", "noise")
+                or (lines[end].kind in ("text", "table") and not lines[end].footnote)
+            ):
+                if lines[end].kind != "blank":
+                    region.append(lines[end])
+                end += 1
+            if end == len(lines) or not region or len(region) > _MAX_CELL_TABLE_LINES:
+                continue
+            keys = RowKeys()
+            for line in region:
+                if line.kind == "noise":
+                    # Only a bare number can be a row key taken for a page number.
+                    if line.text.isdigit() and keys.starts_row(line.text, alone=True):
+                        line.kind, line.cell, line.row_start = "table", True, True
+                    continue
+                line.kind, line.cell, line.row_start = "table", True, keys.starts_row(line.text)
+            index = end
 
     def _rewraps_across_blank_lines(self, lines: list[_Line]) -> bool:
         if self.rewrap != "auto":
@@ -432,11 +483,9 @@ class TextCleaner:
                 parts.append("\n\n")
                 offset += 2
             if block.kind == "table":
-                rows = []
-                for line in block.lines:
-                    mark_page(line, offset + sum(len(r) + 1 for r in rows))
-                    rows.append(_table_row(line.text))
-                text = "\n".join(rows)
+                text, anchors = _render_table(block.lines)
+                for line, at in anchors:
+                    mark_page(line, offset + at)
             elif block.kind == "heading":
                 mark_page(block.lines[0], offset)
                 text = block.lines[0].text
@@ -465,6 +514,36 @@ def superscript_footnote_marks(text: str) -> str:
 
 def _ends_paragraph(text: str) -> bool:
     return bool(_PARAGRAPH_END.search(text))
+
+
+def _render_table(lines: list[_Line]) -> tuple[str, list[tuple[_Line, int]]]:
+    """A table block's text, one row a line, and where each source line landed (for pages).
+
+    A tab-separated table with a header becomes keyed rows (``ingest.table_rows``); in a
+    table printed one cell per line, a cell line goes on the row before it unless it opens
+    a row or that row ends a sentence (which cells of one row are which cannot be told);
+    other rows keep their cells apart with “ | ”."""
+    rows: list[str] = []
+    anchors: list[tuple[_Line, int]] = []
+
+    def position() -> int:
+        return sum(len(row) + 1 for row in rows)
+
+    records = keyed_rows([line.text for line in lines])
+    if records is not None:
+        anchors.append((lines[0], 0))
+        for record in records:
+            anchors.append((lines[record.line], position()))
+            rows.append(record.text)
+        return "\n".join(rows), anchors
+    for index, line in enumerate(lines):
+        if line.cell and index and lines[index - 1].cell and not (line.row_start or _ends_paragraph(rows[-1])):
+            rows[-1] = _join_lines(rows[-1], line)
+            anchors.append((line, position() - 1 - len(line.text)))
+            continue
+        anchors.append((line, position()))
+        rows.append(line.text if line.cell else _table_row(line.text))
+    return "\n".join(rows), anchors
 
 
 def _table_row(text: str) -> str:

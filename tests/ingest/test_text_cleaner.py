@@ -131,13 +131,79 @@ def test_header_repeated_in_mid_sentence_is_dropped_and_wrapped_heading_rejoined
     assert "一是要加强企业层面的合作协调，避免无序竞争和资源浪费。" in body
 
 
-def test_table_rows_stay_rows(cleaner):
+def test_tab_separated_table_rows_name_their_columns(cleaner):
     text = cleaner.clean(REPORT_000_TABLE).text
     assert text.split("\n\n") == [
         "表 1:2019 年全球数字企业前 20 排名",
-        "排名 | 企业名称 | 排名 | 企业名称\n1 | 苹果 | 11 | 阿里巴巴\n2 | 微软 | 12 | 因特尔\n3 | 三星 | 13 | 软银\n4 | Alphabet | 14 | IBM",
+        "排名 1，企业名称 苹果\n排名 2，企业名称 微软\n排名 3，企业名称 三星\n排名 4，企业名称 Alphabet\n"
+        "排名 11，企业名称 阿里巴巴\n排名 12，企业名称 因特尔\n排名 13，企业名称 软银\n排名 14，企业名称 IBM",
         "长期来看，人类社会在信息社会和智能社会转型进程中，政策法规、技术标准、市场制度等方面完善的完善将会克服政治博弈挑战，降低交易成本。",
     ]
+
+
+def test_tab_separated_lines_without_a_header_keep_their_cells_apart(cleaner):
+    # 000, the table of contents: page numbers, no header.
+    source = "目录\n\n一、数字技术在疫情间发挥重要作用\t01\n(一) 疫情防治中的数字技术亮点\t01\n"
+    assert cleaner.clean(source).text.split("\n\n")[1] == (
+        "一、数字技术在疫情间发挥重要作用 | 01\n(一) 疫情防治中的数字技术亮点 | 01"
+    )
+
+
+# 001, table 1: caption, single-spaced header, each cell on wrapped lines of its own, a source
+# note, then the paragraph after the table.
+REPORT_001_CELL_TABLE = (
+    " 表 1：G20 框架下的数字经济议题进展 \n\n时间 主办国 主要行动 \n\n2016 中国 \n\n首提数字经济议题，设立数字经济任务组（DETF）； \n\n"
+    "提出《G20 数字经济发展与合作倡议》《G20 创新增长蓝\n\n图》 \n\n2017 德国 \n首次设立 G20 数字化部长会议 ；《G20 数字经济部长宣言》\n\n"
+    "《G20 数字经济路线图》 \n\n2018 阿根廷 \n重点聚焦数字政府、数字性别鸿沟、基础设施部署和数字\n\n"
+    "经济衡量指标上，建立了 G20 数字政策知识库。 \n\n2019 日本 \n《G20 部长会议关于贸易和数字经济的声明》《G20 人工智\n\n"
+    "能原则》《大阪数字经济宣言》 \n\n2020 沙特 \n\n计划将 DETF 升级为数字经济工作组； \n\n"
+    "OECD 提供了三份 DETF 讨论文件，《G20 数字经济测度路\n\n线图》《测量数据和数据流动方法报告》《人工智能国家政\n\n策案例》 \n\n"
+    "来源：课题组整理 \n\n以“G20+”的复合机制灵活推进大国协调。目前 G20 仍坚持非\n\n正式国际机制的总体框架。\n"
+)
+
+
+def test_one_cell_per_line_table_keeps_rows_apart_and_out_of_the_prose():
+    text = TextCleaner(rewrap="always").clean(REPORT_001_CELL_TABLE).text
+    assert text.split("\n\n") == [
+        "表 1：G20 框架下的数字经济议题进展",
+        "时间 | 主办国 | 主要行动\n"
+        "2016 中国首提数字经济议题，设立数字经济任务组（DETF）；提出《G20 数字经济发展与合作倡议》《G20 创新增长蓝图》\n"
+        "2017 德国首次设立 G20 数字化部长会议 ；《G20 数字经济部长宣言》《G20 数字经济路线图》\n"
+        "2018 阿根廷重点聚焦数字政府、数字性别鸿沟、基础设施部署和数字经济衡量指标上，建立了 G20 数字政策知识库。\n"
+        "2019 日本《G20 部长会议关于贸易和数字经济的声明》《G20 人工智能原则》《大阪数字经济宣言》\n"
+        "2020 沙特计划将 DETF 升级为数字经济工作组；OECD 提供了三份 DETF 讨论文件，《G20 数字经济测度路线图》"
+        "《测量数据和数据流动方法报告》《人工智能国家政策案例》",
+        "来源：课题组整理",
+        "以“G20+”的复合机制灵活推进大国协调。目前 G20 仍坚持非正式国际机制的总体框架。",
+    ]
+
+
+# 001, table 2: row numbers, one of them alone on its line (“2”), the table closed by a
+# footnote block (rows 3-6 left out here).
+REPORT_001_NUMBERED_CELL_TABLE = (
+    "表 2：WTO 电子商务谈判的主要议题20\n \n\n 分类 议题 意义 \n\n1 数据流动与管理 \n跨境数据流动、数据储存本地化、\n\n"
+    "个人隐私保护、政府数据开放 \n\n数字贸易开展重\n\n要基础 \n\n2 \n数字贸易相关 \n\n税收 \n\n"
+    "                                                   \n"
+    "19 石静霞，《数字经济背景下的 WTO 电子商务诸边谈判》，载《东方法学》，2020 年 02 期。 \n"
+    " （三）亚太经合组织：以“探路者计划”塑造隐私保护规则 \n"
+)
+
+
+def test_row_numbers_open_the_rows_of_a_one_cell_per_line_table():
+    text = TextCleaner(rewrap="always").clean(REPORT_001_NUMBERED_CELL_TABLE).text
+    assert (
+        "分类 | 议题 | 意义\n"
+        "1 数据流动与管理跨境数据流动、数据储存本地化、个人隐私保护、政府数据开放数字贸易开展重要基础\n"
+        "2 数字贸易相关税收\n\n"
+        "19 石静霞"
+    ) in text
+
+
+def test_a_table_without_a_safe_end_stays_body_text():
+    # Cut before its source note, the table's end is unknown: its lines are left as they were.
+    source = REPORT_001_CELL_TABLE.split("来源")[0]
+    text = TextCleaner(rewrap="always").clean(source).text
+    assert "\n2017" not in text and "\n2018" not in text
 
 
 def test_whole_paragraph_lines_keep_paragraphs_but_mend_page_breaks(cleaner):
