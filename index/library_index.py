@@ -16,7 +16,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,6 +39,7 @@ from index.errors import (
 )
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.mixed_language_tokenizer import MixedLanguageTokenizer
+from index.source_state import SourceProbe, SourceState
 from ingest.document import Chunk, Document
 from ingest.errors import IngestError
 
@@ -68,18 +69,24 @@ class BuildResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # could not be re-read: previous version kept
+    not_read: list[str] = field(default_factory=list)  # unchanged, known from size+time or hash alone
     errors: list[IngestError] = field(default_factory=list)
     chunks_embedded: int = 0
+    written: bool = True  # False: the index already matched the sources and was left as it was
     seconds: float = 0.0
 
     def summary(self) -> str:
         status = self.index.status()
+        unchanged = f"unchanged {len(self.unchanged)}"
+        if self.not_read:
+            unchanged += f" ({len(self.not_read)} not read again)"
         parts = [
             f"{status['documents']} documents, {status['chunks']} chunks",
-            f"added {len(self.added)}, changed {len(self.changed)}, unchanged {len(self.unchanged)}, "
-            f"removed {len(self.removed)}",
+            f"added {len(self.added)}, changed {len(self.changed)}, {unchanged}, removed {len(self.removed)}",
             f"embedded {self.chunks_embedded} chunks in {self.seconds:.1f} s",
         ]
+        if not self.written:
+            parts.append("already up to date, nothing written")
         if self.kept:
             parts.append(f"kept the previous version of {', '.join(self.kept)}")
         if self.errors:
@@ -89,9 +96,9 @@ class BuildResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "added": self.added, "changed": self.changed, "unchanged": self.unchanged,
-            "removed": self.removed, "kept": self.kept,
+            "removed": self.removed, "kept": self.kept, "not_read": self.not_read,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
-            "chunks_embedded": self.chunks_embedded, "seconds": round(self.seconds, 3),
+            "chunks_embedded": self.chunks_embedded, "written": self.written, "seconds": round(self.seconds, 3),
         }
 
 
@@ -263,7 +270,10 @@ class LibraryIndex:
         """Bring the index in line with ``sources``: embed only added or changed documents,
         drop documents whose files are gone. The result equals a full :meth:`build` (same chunk
         ids, vectors and search results). Builds from scratch if there is no index yet; raises
-        :class:`IndexMismatchError` if the index was built with another embedder or chunker."""
+        :class:`IndexMismatchError` if the index was built with another embedder or chunker.
+
+        A file whose size and modification time (or, failing that, content hash) are those
+        recorded in the manifest is not read again; when nothing changed nothing is written."""
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
                           progress=progress, lock_timeout=lock_timeout, incremental=True)
 
@@ -280,8 +290,13 @@ class LibraryIndex:
             if doc_id not in current.manifest.documents:
                 raise DocumentNotFoundError(doc_id, sorted(current.manifest.documents))
             kept = [s for s in current._stored_documents() if s.document.doc_id != doc_id]
-            manifest = _manifest(current.manifest.embedder, current.manifest.chunker,
-                                 current.manifest.tokenizer, kept, time.perf_counter() - started)
+            versions = library_versions()
+            trusted = current.manifest.sources_trusted(versions)
+            entries = {d: e if trusted else replace(e, source=None)
+                       for d, e in current.manifest.documents.items() if d != doc_id}
+            manifest = Manifest(embedder=current.manifest.embedder, chunker=current.manifest.chunker,
+                                tokenizer=current.manifest.tokenizer, documents=entries, versions=versions,
+                                built_at=_now(), build_seconds=round(time.perf_counter() - started, 3))
             _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
                             tokenizer=self._bm25.tokenizer, progress=False)
             current.close()
@@ -323,55 +338,68 @@ class LibraryIndex:
             atomic_swap.recover(index_dir)
             atomic_swap.remove_stale_staging(index_dir)
             previous = _previous_index(index_dir, embeddings, pipeline, tokenizer, strict=incremental)
-            old = {s.document.doc_id: s for s in previous._stored_documents()} if previous else {}
-            old_signatures = ({d: e.signature for d, e in previous.manifest.documents.items()}
-                              if previous else {})
-            results, errors = _ingest(paths, pipeline, progress)
+            recorded = previous.manifest.documents if previous else {}
+            versions = library_versions()
+            trusted = incremental and previous is not None and previous.manifest.sources_trusted(versions)
+            sources, errors = _read_sources(paths, pipeline, recorded if trusted else {}, progress=progress)
 
             result = BuildResult(index=None, errors=errors)  # type: ignore[arg-type]
-            fresh: dict[str, StoredDocument] = {}
+            entries: dict[str, DocumentEntry] = {}
             to_embed: list[StoredDocument] = []
-            for ingested in results:
-                document, chunks = ingested.document, list(ingested.chunks)
-                doc_id = document.doc_id
+            for source in sources:
+                doc_id = source.doc_id
+                before = recorded.get(doc_id)
+                if source.ingested is None:  # same files as when indexed: not read again
+                    assert before is not None
+                    entries[doc_id] = replace(before, source=source.state)
+                    result.unchanged.append(doc_id)
+                    result.not_read.append(doc_id)
+                    continue
+                document, chunks = source.ingested.document, list(source.ingested.chunks)
                 signature = _signature(document, chunks)
-                if incremental and old_signatures.get(doc_id) == signature:
-                    fresh[doc_id] = old[doc_id]
+                if incremental and before is not None and before.signature == signature:
+                    entries[doc_id] = replace(before, source=source.state)
                     result.unchanged.append(doc_id)
                     continue
                 stored = StoredDocument(document=document, chunks=chunks,
                                         vector_ids=np.array([vector_id(c.chunk_id) for c in chunks], dtype=np.int64),
                                         indexed_at=_now())
-                fresh[doc_id] = stored
                 to_embed.append(stored)
-                if doc_id not in old:
+                entries[doc_id] = DocumentEntry(sha256=document.sha256, chunks=len(chunks), indexed_at=stored.indexed_at,
+                                                signature=signature, source=source.state)
+                if before is None:
                     result.added.append(doc_id)
-                elif old_signatures.get(doc_id) == signature:  # full build: re-indexed all the same
+                elif before.signature == signature:  # full build: re-indexed all the same
                     result.unchanged.append(doc_id)
                 else:
                     result.changed.append(doc_id)
             for error in errors:  # a previously indexed file that cannot be read now: keep it
                 doc_id = Path(error.path).stem
-                if doc_id in old and doc_id not in fresh:
-                    fresh[doc_id] = old[doc_id]
+                if doc_id in recorded and doc_id not in entries:
+                    entries[doc_id] = recorded[doc_id]  # with its old source state: checked again next time
                     result.kept.append(doc_id)
-            result.removed = sorted(set(old) - set(fresh))
+            result.removed = sorted(set(recorded) - set(entries))
 
-            texts = [c.embedding_text() for s in to_embed for c in s.chunks]
-            vectors, result.chunks_embedded = encode_documents_cached(embeddings, texts, cache, progress=progress)
-            offset = 0
-            for stored in to_embed:
-                stored.vectors = vectors[offset : offset + len(stored.chunks)]
-                offset += len(stored.chunks)
-
-            documents = [fresh[d] for d in sorted(fresh)]
-            manifest = _manifest(_embedder_config(embeddings), pipeline.config(), tokenizer.config(),
-                                 documents, time.perf_counter() - started)
-            _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
-                            progress=progress)
-            if previous is not None:
-                previous.close()
-            result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+            manifest = Manifest(embedder=_embedder_config(embeddings), chunker=pipeline.config(),
+                                tokenizer=tokenizer.config(), documents=entries, versions=versions, built_at=_now())
+            if incremental and previous is not None and manifest.same_contents(previous.manifest):
+                result.index, result.written = previous, False
+            else:
+                texts = [c.embedding_text() for s in to_embed for c in s.chunks]
+                vectors, result.chunks_embedded = encode_documents_cached(embeddings, texts, cache, progress=progress)
+                offset = 0
+                for stored in to_embed:
+                    stored.vectors = vectors[offset : offset + len(stored.chunks)]
+                    offset += len(stored.chunks)
+                new = {s.document.doc_id: s for s in to_embed}
+                old = {s.document.doc_id: s for s in previous._stored_documents()} if previous else {}
+                documents = [new[d] if d in new else old[d] for d in sorted(entries)]
+                manifest.build_seconds = round(time.perf_counter() - started, 3)
+                _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
+                                progress=progress)
+                if previous is not None:
+                    previous.close()
+                result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -379,20 +407,6 @@ class LibraryIndex:
 # ----------------------------------------------------------------------------------- helpers
 def _embedder_config(embeddings: VectorEmbeddings) -> dict[str, Any]:
     return {**embeddings.config(), "dimension": embeddings.dimension}
-
-
-def _manifest(embedder: dict, chunker: dict, tokenizer: dict, documents: list[StoredDocument],
-              seconds: float) -> Manifest:
-    return Manifest(
-        embedder=embedder, chunker=chunker, tokenizer=tokenizer,
-        documents={
-            s.document.doc_id: DocumentEntry(sha256=s.document.sha256, chunks=len(s.chunks),
-                                             indexed_at=s.indexed_at,
-                                             signature=_signature(s.document, s.chunks))
-            for s in documents
-        },
-        versions=library_versions(), built_at=_now(), build_seconds=round(seconds, 3),
-    )
 
 
 def _source_paths(sources: Sources, pipeline: Pipeline) -> list[Path]:
@@ -410,20 +424,52 @@ def _source_paths(sources: Sources, pipeline: Pipeline) -> list[Path]:
     return [unique[k] for k in sorted(unique)]
 
 
-def _ingest(paths: list[Path], pipeline: Pipeline, progress: bool) -> tuple[list[Any], list[IngestError]]:
-    """Run the pipeline on every file (a bad file is reported, never fatal). Two files with the
-    same doc id (``a.txt`` and ``a.pdf``) are an error for the second one."""
-    ingested, errors = pipeline.run_many(paths, progress=progress)
-    results, seen = [], {}
+@dataclass
+class _Source:
+    """A source file of this run: read again (``ingested``) or known to be unchanged."""
+
+    path: str
+    doc_id: str
+    state: SourceState | None  # what to record in the manifest (None: read it again next time)
+    ingested: Any = None  # the IngestResult when the file was read
+
+
+def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, DocumentEntry], *,
+                  progress: bool) -> tuple[list[_Source], list[IngestError]]:
+    """Run the pipeline on every file but those whose ``recorded`` state still holds (a bad file
+    is reported, never fatal). Two files with the same doc id (``a.txt`` and ``a.pdf``) are an
+    error for the second one in path order, whether it was read or not."""
+    doc_of_path = {e.source.path: d for d, e in recorded.items() if e.source is not None}
+    sources: list[_Source] = []
+    probes: dict[str, SourceProbe | None] = {}
+    to_read: list[Path] = []
+    for path in paths:
+        probe = SourceProbe.take(path)  # before reading: a file edited meanwhile is checked again
+        doc_id = doc_of_path.get(str(path))
+        state = probe.unchanged(recorded[doc_id].source) if probe is not None and doc_id is not None else None
+        if state is not None:
+            sources.append(_Source(str(path), doc_id, state))
+        else:
+            to_read.append(path)
+            probes[str(path)] = probe
+    ingested, failed = pipeline.run_many(to_read, progress=progress) if to_read else ([], [])
+    errors = list(failed)
     for result in ingested:
-        doc_id = result.document.doc_id
-        if doc_id in seen:
-            errors.append(IngestError(result.document.source,
-                                      f"same document id {doc_id!r} as {seen[doc_id]}; rename one"))
+        document = result.document
+        probe = probes.get(document.source)
+        state = probe.state(sha256=document.sha256) if probe is not None else None
+        sources.append(_Source(document.source, document.doc_id, state, result))
+    order = {str(p): i for i, p in enumerate(paths)}
+    sources.sort(key=lambda s: order.get(s.path, len(order)))
+    unique, seen = [], {}
+    for source in sources:
+        if source.doc_id in seen:
+            errors.append(IngestError(source.path, f"same document id {source.doc_id!r} as {seen[source.doc_id]}; "
+                                                   "rename one"))
             continue
-        seen[doc_id] = result.document.source
-        results.append(result)
-    return results, list(errors)
+        seen[source.doc_id] = source.path
+        unique.append(source)
+    return unique, errors
 
 
 def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pipeline,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from index.source_state import SourceState
+
+# Version 1 manifests without ``source`` entries still load: their files are read once more.
 FORMAT_VERSION = 1
 
-# The libraries whose behaviour shapes the stored files or the vectors in them.
-_TRACKED_DISTRIBUTIONS = ("reportqa", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "jieba")
+# The libraries whose behaviour shapes the stored files, the text read from the sources or the
+# vectors. When one changes, ``index update`` reads every source again (see ``sources_trusted``).
+_TRACKED_DISTRIBUTIONS = ("reportqa", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "jieba",
+                          "pypdf", "python-docx", "beautifulsoup4", "charset-normalizer")
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,7 @@ class DocumentEntry:
     chunks: int
     indexed_at: str
     signature: str  # hash of everything the index stores for the document (detects changes)
+    source: SourceState | None = None  # its files when read (None: unknown, read them again)
 
 
 @dataclass
@@ -40,6 +46,15 @@ class Manifest:
     def chunk_count(self) -> int:
         return sum(entry.chunks for entry in self.documents.values())
 
+    def sources_trusted(self, versions: dict[str, str]) -> bool:
+        """Whether the recorded source states may stand for re-reading the files: not when a
+        library that shapes the text read from them (or anything else stored) has changed."""
+        return self.versions == versions
+
+    def same_contents(self, other: Manifest) -> bool:
+        """Equal apart from when the build ran and how long it took: nothing to write."""
+        return replace(self, built_at=other.built_at, build_seconds=other.build_seconds) == other
+
     def to_json(self) -> str:
         data = asdict(self)
         data["documents"] = {doc_id: asdict(entry) for doc_id, entry in sorted(self.documents.items())}
@@ -56,7 +71,7 @@ class Manifest:
             raise ValueError(
                 f"{path} has format version {data.get('format_version')!r}, this reportqa reads {FORMAT_VERSION}"
             )
-        data["documents"] = {k: DocumentEntry(**v) for k, v in data.get("documents", {}).items()}
+        data["documents"] = {k: _document_entry(v) for k, v in data.get("documents", {}).items()}
         return cls(**data)
 
     @staticmethod
@@ -85,6 +100,11 @@ class Manifest:
                 if old != new:
                     found.append(f"{what} {key}: index has {_short(old)}, now {_short(new)}")
         return found
+
+
+def _document_entry(data: dict[str, Any]) -> DocumentEntry:
+    source = data.get("source")
+    return DocumentEntry(**{**data, "source": None if source is None else SourceState.from_dict(source)})
 
 
 def library_versions() -> dict[str, str]:

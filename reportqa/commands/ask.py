@@ -7,12 +7,14 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from assistant import Answer
 from reportqa.errors import CommandError
 from reportqa.factory import BACKENDS, make_assistant
 from reportqa.settings import Settings
+
+if TYPE_CHECKING:  # the assistant (LangChain) takes seconds to import: only ``ask`` pays for it
+    from assistant import Answer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

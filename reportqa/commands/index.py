@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index.embedding_cache import EmbeddingCache
 from index.errors import LibraryIndexError
-from index.library_index import BuildResult, LibraryIndex
 from reportqa.errors import CommandError
 from reportqa.factory import index_sources, make_embeddings, make_pipeline
 from reportqa.settings import Settings
+
+if TYPE_CHECKING:  # imported when a command runs: every ``reportqa`` start would pay for FAISS and BM25
+    from index.library_index import LibraryIndex
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     for name, help_text in (
         ("build", "index the whole library from scratch (vectors come from the embedding cache when possible)"),
-        ("update", "embed only added or changed reports and drop removed ones"),
+        ("update", "embed only added or changed reports and drop removed ones (a file whose size and "
+                   "time, or else content hash, are unchanged is not read again)"),
     ):
         action = actions.add_parser(name, help=help_text, description=help_text)
         # SUPPRESS: without the flag, keep the value of the global ``reportqa --library``.
@@ -50,21 +53,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
-    return _write(args, settings, LibraryIndex.build)
+    return _write(args, settings, incremental=False)
 
 
 def run_update(args: argparse.Namespace, settings: Settings) -> int:
-    return _write(args, settings, LibraryIndex.update)
+    return _write(args, settings, incremental=True)
 
 
-def _write(args: argparse.Namespace, settings: Settings, operation) -> int:
+def _write(args: argparse.Namespace, settings: Settings, *, incremental: bool) -> int:
+    from index.embedding_cache import EmbeddingCache
+    from index.library_index import LibraryIndex
+
     if not settings.library_dir.is_dir():
         raise CommandError(f"library folder not found: {settings.library_dir}")
     sources = index_sources(settings)
     embeddings = make_embeddings(settings)
+    operation = LibraryIndex.update if incremental else LibraryIndex.build
     try:
         with EmbeddingCache(settings.embedding_cache_path) as cache:
-            result: BuildResult = operation(
+            result = operation(
                 settings.index_dir, sources, embeddings=embeddings, pipeline=make_pipeline(settings),
                 cache=cache, progress=not args.quiet, lock_timeout=args.wait,
             )
@@ -110,6 +117,8 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def _open(settings: Settings) -> LibraryIndex:
     """The index without loading any model (status and remove need none)."""
+    from index.library_index import LibraryIndex
+
     try:
         return LibraryIndex.open(Path(settings.index_dir))
     except LibraryIndexError as exc:

@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from index.base_retriever import SearchRetriever
 from reportqa.errors import CommandError
 from reportqa.factory import make_retriever, open_index
 from reportqa.settings import Settings
+
+if TYPE_CHECKING:  # LangChain takes a second to import: only commands that search pay for it
+    from index.base_retriever import SearchRetriever
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

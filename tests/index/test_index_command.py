@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 from index_test_doubles import HashEmbeddings
@@ -33,6 +35,24 @@ def test_build_reports_bad_files_then_update_finds_nothing_to_do(tmp_path, libra
     result = json.loads(capsys.readouterr().out)
     assert result["chunks_embedded"] == 0 and sorted(result["unchanged"]) == ["alpha", "beta", "gamma"]
     assert result["status"]["documents"] == 3
+
+
+def test_update_of_an_unchanged_library_reads_and_writes_nothing(tmp_path, library, fake_models, capsys):
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    for path in library.iterdir():
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    data_dir = tmp_path / "var"
+    assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "build", "--quiet"]) == 0
+    manifest = (data_dir / "index" / "manifest.json").read_bytes()
+    capsys.readouterr()
+
+    assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "update", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "unchanged 3 (3 not read again)" in out and "already up to date, nothing written" in out
+    assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "update", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["not_read"] == ["alpha", "beta", "gamma"] and result["written"] is False
+    assert (data_dir / "index" / "manifest.json").read_bytes() == manifest
 
 
 def test_build_of_a_missing_library_is_a_clear_error(tmp_path, fake_models, capsys):
