@@ -1,7 +1,9 @@
 """Generation: the answer prompt piped into a chat model, streamed as text.
 
 ``prompt | chat_model | StrOutputParser()`` — any LangChain chat model fits, and the chain can be
-traced or swapped like any Runnable.
+traced or swapped like any Runnable. Streaming calls the prompt and the model one after the other
+rather than ``chain.stream``: a ``RunnableSequence`` closed early (the user pressed Stop) reads the
+rest of the model's output for its trace, so the model would go on generating to the end.
 """
 
 from __future__ import annotations
@@ -33,17 +35,25 @@ class AnswerGenerator:
         self.chat_model = chat_model
         self.max_answer_tokens = max_answer_tokens
         self.convert_numbers = convert_numbers
-        self.chain: Runnable = (
-            RunnableLambda(lambda x: answer_messages(
-                x["language"], x["question"], x["passages"], convert_numbers=convert_numbers
-            ))
-            | chat_model.bind(max_tokens=max_answer_tokens)
-            | StrOutputParser()
-        )
+        self.prompt: Runnable = RunnableLambda(lambda x: answer_messages(
+            x["language"], x["question"], x["passages"], convert_numbers=convert_numbers
+        ))
+        self.model: Runnable = chat_model.bind(max_tokens=max_answer_tokens)
+        self.chain: Runnable = self.prompt | self.model | StrOutputParser()
 
-    def stream(self, *, language: Language, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+    def stream(self, *, language: Language, question: str, passages: Sequence[Passage]) -> MarkerHoldback:
+        """The answer's text as the model writes it; closing the iterator stops the model."""
         inputs = {"language": language, "question": question, "passages": list(passages)}
-        return MarkerHoldback(self.chain.stream(inputs))
+        return MarkerHoldback(self._texts(inputs))
+
+    def _texts(self, inputs: dict) -> Iterator[str]:
+        chunks = self.model.stream(self.prompt.invoke(inputs))
+        try:
+            for chunk in chunks:
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            chunks.close()
 
     def invoke(self, *, language: Language, question: str, passages: Sequence[Passage]) -> str:
         return self.chain.invoke({"language": language, "question": question, "passages": list(passages)})
@@ -60,13 +70,18 @@ class MarkerHoldback:
 
     def __iter__(self) -> Iterator[str]:
         held = ""
-        for token in self._tokens:
-            self.text += token
-            held += token
-            probe = self.text.lstrip().upper()
-            if REFUSAL_MARKER.startswith(probe) or probe.startswith(REFUSAL_MARKER):
-                continue
-            yield held
-            held = ""
+        try:
+            for token in self._tokens:
+                self.text += token
+                held += token
+                probe = self.text.lstrip().upper()
+                if REFUSAL_MARKER.startswith(probe) or probe.startswith(REFUSAL_MARKER):
+                    continue
+                yield held
+                held = ""
+        finally:  # stopped early: stop the model now, not when the generator is collected
+            close = getattr(self._tokens, "close", None)
+            if close is not None:
+                close()
         if held and not self.text.lstrip().upper().startswith(REFUSAL_MARKER):
             yield held

@@ -29,6 +29,10 @@ DEFAULT_EXAMPLES = (
     "What do the reports recommend for global digital governance?",
 )
 
+# Title, file, chunks, indexed at: shares of the table's width. Left to itself the table sizes
+# columns to their unwrapped contents, overflows, and squeezes the short headers onto two lines.
+DOCUMENT_COLUMN_WIDTHS = ("39%", "30%", "11%", "20%")
+
 FONT_STACK = (
     "system-ui", "-apple-system", "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
     "Noto Sans CJK SC", "WenQuanYi Micro Hei", "sans-serif",
@@ -145,6 +149,9 @@ CSS = """
   max-height: 280px; overflow-y: auto; overflow-wrap: anywhere; }
 .rq-context mark { background: #fde68a; color: #111827; padding: 0 1px; border-radius: 2px; }
 .rq-section-title { font-weight: 600; margin: 4px 0; }
+/* The library table: the UI font rather than Gradio's monospace (titles are prose), headers on one line. */
+#rq-documents { --font-mono: var(--font); }
+#rq-documents .header-cell .header { white-space: nowrap; text-overflow: ellipsis; overflow: hidden; }
 .rq-status-table { border-collapse: collapse; font-size: .88rem; }
 .rq-status-table th { text-align: left; font-weight: 500; padding: 3px 14px 3px 0;
   color: var(--body-text-color-subdued); }
@@ -286,6 +293,7 @@ def build_app(
                         tr(gr.HTML(_section(first.documents), apply_default_css=False, js_on_load=None),
                            lambda lb: {"value": _section(lb.documents)})
                         documents = gr.Dataframe(lib.documents_frame("zh"), interactive=False, wrap=True,
+                                                 column_widths=list(DOCUMENT_COLUMN_WIDTHS),
                                                  elem_id="rq-documents", show_label=False)
                         tr(gr.HTML(_section(first.index_status), apply_default_css=False, js_on_load=None),
                            lambda lb: {"value": _section(lb.index_status)})

@@ -34,6 +34,17 @@ class StreamingAssistant(Protocol):
 AssistantFactory = Callable[[str, int], StreamingAssistant]
 
 
+def _close(stream: Iterator[Any]) -> None:
+    """Close a back-end's stream so that it stops generating, unless another thread is inside it
+    right now (a generator cannot be closed while it runs)."""
+    close = getattr(stream, "close", None)
+    if close is not None:
+        try:
+            close()
+        except ValueError:  # "generator already executing"
+            pass
+
+
 class ChatUpdate(NamedTuple):
     """The outputs every chat handler refreshes, in the order the app wires them."""
 
@@ -150,7 +161,8 @@ class ChatHandlers:
         """Apply the stream's items to ``turn``, yielding after each; with ``first_only``, stop
         after the first one (the preview) and leave the rest of the stream to ``generate``."""
         for item in stream:
-            if turn.status != "generating":  # stopped meanwhile
+            if turn.status != "generating":  # stopped meanwhile, while this thread was waiting on the
+                _close(stream)  # stream, so stop() could not close it: close it here
                 break
             if isinstance(item, Answer):
                 if item.final:
@@ -177,12 +189,8 @@ class ChatHandlers:
         if turn is not None:
             stream, turn.stream = turn.stream, None
             turn.status = "stopped"
-            close = getattr(stream, "close", None)
-            if close is not None:
-                try:
-                    close()  # lets the back-end stop generating
-                except ValueError:  # still running in the worker thread; it sees the status and stops
-                    pass
+            if stream is not None:
+                _close(stream)  # if a worker is inside it right now, the worker closes it (_advance)
         return self.view(conversation, lang)
 
     def new_chat(self, conversation: Conversation | None, lang: str) -> ChatUpdate:

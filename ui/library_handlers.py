@@ -35,9 +35,10 @@ def _message(lines: Sequence[tuple[str, str]]) -> str:
     return f'<ul class="rq-messages">{items}</ul>'
 
 
-def _short_time(value: object) -> str:
+def _short_time(value: object, *, seconds: bool = True) -> str:
+    """An ISO timestamp as "YYYY-MM-DD HH:MM[:SS]"."""
     text = str(value or "")
-    return text.replace("T", " ")[:19]
+    return text.replace("T", " ")[:19 if seconds else 16]
 
 
 class LibraryHandlers:
@@ -55,7 +56,7 @@ class LibraryHandlers:
         labels = labels_for(lang)
         rows = [
             [doc.title or doc.doc_id, Path(doc.source).name if doc.source else doc.doc_id, doc.chunks,
-             _short_time(doc.indexed_at)]
+             _short_time(doc.indexed_at, seconds=False)]  # minutes keep the column narrow
             for doc in sorted(self.manager.documents(), key=lambda d: d.doc_id)
         ]
         return pd.DataFrame(rows, columns=list(labels.doc_columns))

@@ -122,3 +122,24 @@ def test_invalid_options_are_rejected(retriever):
         Assistant(retriever=retriever, chat_model=ExtractiveChatModel(), language="fr")
     with pytest.raises(ValueError, match="retrieve"):
         Assistant(retriever=object(), chat_model=ExtractiveChatModel())
+
+
+def test_closing_the_stream_stops_the_model(retriever):
+    """Stop in the UI closes the stream: the model must stop then, not write its answer out."""
+    from assistant_test_doubles import ScriptedChatModel
+
+    class CountingChatModel(ScriptedChatModel):
+        produced: int = 0
+
+        def _stream(self, *args, **kwargs):
+            for chunk in super()._stream(*args, **kwargs):
+                self.produced += 1
+                yield chunk
+
+    model = CountingChatModel(reply=lambda messages: "日本于2021年设立数字厅[1]。" * 50)
+    stream = make_assistant(retriever, model).stream("日本在哪一年设立了数字厅？")
+    preview = next(stream)
+    tokens = [next(stream) for _ in range(3)]
+    stream.close()
+    assert isinstance(preview, Answer) and all(isinstance(t, str) for t in tokens)
+    assert model.produced < 10  # of ~300 pieces

@@ -33,20 +33,35 @@ class ServedApp:
 
 @pytest.fixture(scope="module")
 def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    """``reportqa serve``'s app over a private copy of the session index (uploads must not leak into
-    other tests), extractive by default, with the small local model offered in the settings tab."""
+    """``reportqa serve``'s app over private copies of the library and the session index (uploads and
+    removals must touch neither ``data/reports`` nor other tests), extractive by default, with the
+    small local model offered in the settings tab."""
+    from index.embedding_cache import EmbeddingCache
+    from index.library_index import LibraryIndex
     from reportqa.commands.serve import build_ui
+    from reportqa.factory import make_embeddings, make_pipeline
     from reportqa.settings import load_settings
     from ui.app import launch_app
 
     data_dir = tmp_path_factory.mktemp("ui-data")
-    shutil.copytree(built_index.settings.index_dir, data_dir / "index")
+    library_dir = data_dir / "reports"
+    shutil.copytree(built_index.settings.library_dir, library_dir)
     settings = load_settings({
         "data_dir": str(data_dir),
-        "library_dir": str(built_index.settings.library_dir),
+        "library_dir": str(library_dir),
         "assistant.backend": "extractive",
         "models.chat_model": "qwen2.5-0.5b-instruct-q4",
     })
+    # The copy's documents have other source paths, so indexing it re-embeds every chunk: seed the
+    # app's embedding cache with the session index's vectors so that nothing is computed twice.
+    embeddings, session_index = make_embeddings(settings), built_index.index
+    with EmbeddingCache(settings.embedding_cache_path) as cache:
+        cache.put_many(embeddings.fingerprint, [chunk.embedding_text() for chunk in session_index.chunks],
+                       session_index.vectors())
+        built = LibraryIndex.build(settings.index_dir, library_dir, embeddings=embeddings,
+                                   pipeline=make_pipeline(settings), cache=cache, progress=False)
+    built.index.close()
+    assert built.chunks_embedded == 0 and not built.errors, (built.chunks_embedded, built.errors)
     served = build_ui(settings)
     assert served.backends == ("local", "extractive") and served.default_backend == "extractive"
     url = launch_app(served.app, host="127.0.0.1", port=free_port(), quiet=True)

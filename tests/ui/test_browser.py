@@ -1,4 +1,5 @@
-"""The real app in a real (headless) Chromium: questions in both languages, citations, upload.
+"""The real app in a real (headless) Chromium: questions in both languages, citations, copying an
+answer, uploading and removing a report, stopping a model mid-answer.
 
 Screenshots of every step are saved in the test's tmp dir (see the ``screenshots`` print).
 """
@@ -6,9 +7,12 @@ Screenshots of every step are saved in the test's tmp dir (see the ``screenshots
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,6 +28,7 @@ UPLOADED_REPORT = """# 海豚湾数字港年度报告
 
 报告原文中出现的代码片段 <script>alert(1)</script> 和图片链接 ![x](http://evil/x.png) 只应显示为文字。
 """
+LONG_ANSWER_QUESTION = "“一带一路”数字经济合作面临哪些挑战？请逐条说明。"
 ANSWER_TIMEOUT = 180_000  # ms; the machine's two cores are shared
 
 
@@ -41,6 +46,44 @@ def ask(page, question: str, *, timeout: int = ANSWER_TIMEOUT):
     return page.locator("#rq-chat .rq-turn").nth(before)
 
 
+def without_markers(text: str) -> str:
+    """Text with citation markers and whitespace removed, to compare what is shown with what is copied."""
+    return re.sub(r"\[\d+\]|\s", "", text)
+
+
+def copy_answer(page, turn, *, copied_label: str) -> str:
+    """Click the turn's copy button; returns what landed on the clipboard."""
+    page.evaluate("navigator.clipboard.writeText('')")
+    button = turn.locator(".rq-copy")
+    button.click()
+    expect(button).to_have_text(copied_label)  # the button confirms, then changes back
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def assert_copied_with_references(page, turn, copied: str, *, references: str) -> None:
+    """The copied text is the answer as shown, then one reference line per citation with its
+    title and the quoted span (what the sources panel highlights)."""
+    answer, _, reference_block = copied.partition(f"\n\n{references}:\n")
+    assert without_markers(answer) == without_markers(turn.locator(".rq-text").inner_text()), copied
+    lines = reference_block.splitlines()
+    numbers = sorted({int(n) for n in turn.locator(".rq-cite").evaluate_all("bs => bs.map(b => b.dataset.n)")})
+    assert numbers and [int(re.match(r"\[(\d+)\] ", line).group(1)) for line in lines] == numbers, copied
+    for n, line in zip(numbers, lines):
+        turn.locator(f".rq-cite[data-n='{n}']").first.click()
+        source = page.locator(f"#rq-sources .rq-src.active[data-n='{n}']")
+        source.locator("mark").wait_for(timeout=30_000)
+        title = source.locator(".rq-src-title").inner_text()
+        quote = " ".join(source.locator("mark").inner_text().split())
+        assert line.startswith(f"[{n}] {title}"), (line, title)
+        assert line.endswith("”") and quote[:50] in line, (line, quote)
+
+
+def choose_document(page, doc_id: str) -> None:
+    page.locator("#rq-remove-choice input").click()
+    page.get_by_role("option", name=re.compile(re.escape(f"({doc_id})"))).click()
+    expect(page.locator("#rq-remove-choice input")).to_have_value(re.compile(re.escape(doc_id)))
+
+
 def open_citation(page, turn, shots: Path, name: str) -> str:
     """Click the turn's first citation; returns the highlighted span's text."""
     cite = turn.locator(".rq-cite").first
@@ -56,7 +99,8 @@ def open_citation(page, turn, shots: Path, name: str) -> str:
 
 @pytest.fixture
 def page(chromium, served_app, tmp_path):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1440, "height": 1000})
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1440, "height": 1000},
+                                   permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -67,7 +111,7 @@ def page(chromium, served_app, tmp_path):
     assert dialogs == [], f"a script ran in the page: {dialogs}"
 
 
-def test_questions_citations_and_upload_in_both_languages(page, served_app, tmp_path):
+def test_questions_citations_copy_upload_and_removal_in_both_languages(page, served_app, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     print(f"screenshots: {shots}")
@@ -83,6 +127,12 @@ def test_questions_citations_and_upload_in_both_languages(page, served_app, tmp_
     page.screenshot(path=shots / "02_answer_zh.png", full_page=True)
     span = open_citation(page, turn, shots, "03_citation_zh.png")
     assert span.strip()
+
+    # Copy puts the answer and its references on the clipboard, the same text as the copy box.
+    copied = copy_answer(page, turn, copied_label="已复制")
+    assert_copied_with_references(page, turn, copied, references="参考文献")
+    page.get_by_role("button", name="回答及参考文献（可复制）").click()
+    expect(page.locator("#rq-copy-box textarea")).to_have_value(copied)
 
     # Switch the interface to English; the next question is answered in English.
     page.locator("#rq-lang label", has_text="English").click()
@@ -106,12 +156,13 @@ def test_questions_citations_and_upload_in_both_languages(page, served_app, tmp_
     assert "Added 海豚湾数字港_2031.txt" in page.locator("#rq-library-message").inner_text()
     page.locator("#rq-documents").get_by_text("海豚湾数字港_2031.txt").wait_for(timeout=30_000)
     page.screenshot(path=shots / "05_library_en.png", full_page=True)
+    assert_table_fits_with_one_line_headers(page)
     assert (served_app.settings.uploads_dir / "海豚湾数字港_2031.txt").read_text(encoding="utf-8") == UPLOADED_REPORT
 
     page.get_by_role("tab", name="Chat").click()
     page.locator("#rq-new").click()
     page.locator("#rq-chat .rq-empty").wait_for(timeout=30_000)
-    turn = ask(page, "海豚湾数字港项目哪一年建成投产？")
+    fact_turn = turn = ask(page, "海豚湾数字港项目哪一年建成投产？")
     assert "海豚湾数字港" in turn.inner_text() or turn.locator(".rq-cite").count() >= 1
     span = open_citation(page, turn, shots, "06_uploaded_fact_en.png")
     sources = page.locator("#rq-sources")
@@ -129,8 +180,65 @@ def test_questions_citations_and_upload_in_both_languages(page, served_app, tmp_
     assert page.locator("#rq-chat img, #rq-sources img, #rq-chat script, #rq-sources script").count() == 0
     page.screenshot(path=shots / "07_markup_as_text.png", full_page=True)
 
+    # Remove the uploaded report: the UI asks first; Cancel keeps it, confirming removes it.
+    page.get_by_role("tab", name="Library").click()
+    documents = page.locator("#rq-documents")
+    choose_document(page, "海豚湾数字港_2031")
+    page.locator("#rq-remove").click()
+    expect(page.locator(".rq-confirm")).to_contain_text("海豚湾数字港年度报告")
+    page.screenshot(path=shots / "08_remove_confirm_en.png", full_page=True)
+    page.locator("#rq-cancel").click()
+    expect(page.locator("#rq-confirm")).to_be_hidden()
+    expect(documents.get_by_text("海豚湾数字港_2031.txt")).to_be_visible()
+    page.locator("#rq-remove").click()
+    page.locator("#rq-confirm").click()
+    expect(page.locator("#rq-library-message .rq-msg-ok")).to_have_text("Removed “海豚湾数字港年度报告”.",
+                                                                       timeout=ANSWER_TIMEOUT)
+    expect(documents.get_by_text("海豚湾数字港_2031.txt")).to_have_count(0)
+    expect(page.locator("#rq-confirm")).to_be_hidden()
+    page.screenshot(path=shots / "09_removed_en.png", full_page=True)
+    page.locator("#rq-remove-choice input").click()
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    assert not any("海豚湾" in text for text in options.all_inner_texts()), options.all_inner_texts()
+    page.keyboard.press("Escape")
+    settings = served_app.settings
+    assert not (settings.uploads_dir / "海豚湾数字港_2031.txt").exists()
+    [parked] = (settings.data_dir / "ui" / "removed").glob("*/海豚湾数字港_2031.txt")
+    assert parked.read_text(encoding="utf-8") == UPLOADED_REPORT  # moved aside, not deleted
 
-def test_a_local_model_answer_streams_after_the_instant_extract(page, served_app, tmp_path):
+    # Its passages are gone: an old citation says so, and a new question no longer finds it.
+    page.get_by_role("tab", name="Chat").click()
+    fact_turn.locator(".rq-cite").first.click()
+    expect(page.locator("#rq-sources .rq-src.active .rq-note")).to_have_text(
+        "This document is no longer in the library; only the cited text is shown.")
+    turn = ask(page, "海豚湾数字港项目哪一年建成投产？")
+    expect(page.locator("#rq-sources")).not_to_contain_text("海豚湾数字港年度报告")
+    assert "2031" not in turn.locator(".rq-text").inner_text()
+    page.screenshot(path=shots / "10_after_removal_en.png", full_page=True)
+
+
+def assert_table_fits_with_one_line_headers(page) -> None:
+    """The library table fits its box, and every column title shows in full on one line."""
+    header_table = page.locator("#rq-documents table").first
+    width, box = header_table.evaluate("t => [t.scrollWidth, t.parentElement.clientWidth]")
+    assert width <= box + 1, f"the table ({width}px) overflows its box ({box}px)"
+    for header in page.locator("#rq-documents thead th .header").all():
+        text, lines, clipped = header.evaluate(
+            "h => [h.textContent.trim(), Math.round(h.getBoundingClientRect().height"
+            " / parseFloat(getComputedStyle(h).lineHeight)), h.scrollWidth > h.clientWidth + 1]")
+        assert lines == 1 and not clipped, f"column title {text!r}: {lines} lines, clipped: {clipped}"
+
+
+def wait_until_no_thread(name: str, *, timeout: float = ANSWER_TIMEOUT / 1000) -> None:
+    """The app runs in this process: wait until no thread called ``name`` is alive."""
+    deadline = time.monotonic() + timeout
+    while any(t.name == name for t in threading.enumerate()):
+        assert time.monotonic() < deadline, f"a {name} thread is still running {timeout:.0f} s later"
+        time.sleep(0.2)
+
+
+def test_a_local_model_answer_streams_after_the_instant_extract_and_can_be_stopped(page, served_app, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     print(f"screenshots: {shots}")
@@ -141,19 +249,40 @@ def test_a_local_model_answer_streams_after_the_instant_extract(page, served_app
     page.get_by_role("tab", name="问答").click()
 
     box = page.locator("#rq-question textarea")
-    box.fill(ZH_QUESTION)
+    # Stop as soon as the extract shows (the question asks for a list, so the model writes for a
+    # while): the extract stays, whatever the model wrote so far is kept apart, nothing spins.
+    box.fill(LONG_ANSWER_QUESTION)
     box.press("Enter")
     preview = page.locator("#rq-chat .rq-a.rq-preview")
+    extract = preview.locator(".rq-text").inner_text(timeout=ANSWER_TIMEOUT)
+    page.locator("#rq-stop").click()
+    turn = last_turn(page)
+    turn.locator(".rq-foot").wait_for(timeout=30_000)
+    if turn.locator(".rq-partial").count():
+        turn.locator(".rq-partial summary").click()
+        assert turn.locator(".rq-partial .rq-draft").inner_text().strip()
+    page.screenshot(path=shots / "01_stopped_zh.png", full_page=True)
+    assert turn.locator(".rq-spinner, .rq-preview").count() == 0
+    assert turn.locator(".rq-badge").inner_text() == "生成已停止，下面是即时摘录的回答。"
+    assert turn.locator(".rq-text").inner_text() == extract
+    stopped = turn.inner_html()
+    wait_until_no_thread("llamacpp-stream")  # the model itself stopped writing
+    assert last_turn(page).inner_html() == stopped  # and nothing arrived after the stop
+
+    page.locator("#rq-new").click()
+    page.locator("#rq-chat .rq-empty").wait_for(timeout=30_000)
+    box.fill(ZH_QUESTION)
+    box.press("Enter")
     preview.wait_for(timeout=ANSWER_TIMEOUT)  # the extract is shown while the model writes
-    page.screenshot(path=shots / "01_preview_zh.png", full_page=True)
+    page.screenshot(path=shots / "02_preview_zh.png", full_page=True)
     turn = last_turn(page)
     turn.locator(".rq-foot").wait_for(timeout=ANSWER_TIMEOUT)
     assert page.locator("#rq-chat .rq-preview").count() == 0  # replaced by the final answer
     assert "本地模型" in turn.locator(".rq-timings").inner_text()
     assert "生成" in turn.locator(".rq-timings").inner_text()
-    page.screenshot(path=shots / "02_final_zh.png", full_page=True)
+    page.screenshot(path=shots / "03_final_zh.png", full_page=True)
     if turn.locator(".rq-cite").count():
-        assert open_citation(page, turn, shots, "03_citation_zh.png").strip()
+        assert open_citation(page, turn, shots, "04_citation_zh.png").strip()
 
     # Thumbs down with a comment is stored with the answer.
     page.locator("#rq-comment textarea").fill("应写明开通时间")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import pytest
 from ui_fakes import (
@@ -175,6 +176,55 @@ def test_stop_keeps_the_preview_and_closes_the_stream(tmp_path):
     assert "生成已停止" in update.chat and "摘录：2023年" in text_of(update.chat)
     assert list(handlers.generate(conversation, "zh"))[-1].chat == update.chat  # nothing left to stream
     assert conversation.history() == [{"q": "数字经济规模有多大？", "a": turn.preview.answer}]
+
+
+class GatedAssistant:
+    """Streams ``script``'s preview at once, then each further item only when ``gate`` is released.
+    Like a back-end that tracks its runs, it keeps every stream it handed out, so a stream ends
+    only when it is closed (never by being garbage collected)."""
+
+    def __init__(self, script: list):
+        self.script = script
+        self.gate = threading.Semaphore(0)
+        self.waiting = threading.Event()
+        self.closed = threading.Event()
+        self.streams: list = []
+
+    def stream(self, question, history=()):
+        self.streams.append(stream := self._items())
+        return stream
+
+    def _items(self):
+        try:
+            yield self.script[0]
+            for item in self.script[1:]:
+                self.waiting.set()
+                self.gate.acquire()
+                yield item
+        except GeneratorExit:
+            self.closed.set()
+            raise
+
+
+def test_stop_while_a_worker_waits_on_the_model_closes_the_stream_there(tmp_path):
+    assistant = GatedAssistant(generative_script())
+    handlers, _ = make_handlers(tmp_path, [assistant])
+    conversation = list(handlers.start("数字经济规模有多大？", None, "local", 4, "zh"))[-1][0]
+    updates = []
+    worker = threading.Thread(target=lambda: updates.extend(handlers.generate(conversation, "zh")))
+    worker.start()
+    assert assistant.waiting.wait(10)  # the worker is inside the stream, waiting for a token
+
+    stopped = handlers.stop(conversation, "zh")
+    assert not assistant.closed.is_set()  # a running generator cannot be closed from here
+    assistant.gate.release()  # the model's next token arrives
+    worker.join(10)
+    assert not worker.is_alive()
+    assert assistant.closed.is_set()  # so the back-end stops generating
+    turn = conversation.turns[0]
+    assert turn.status == "stopped" and turn.draft == ""  # the late token is not shown
+    assert handlers.view(conversation, "zh").chat == stopped.chat
+    assert all(update.chat == stopped.chat for update in updates)
 
 
 def test_a_new_question_waits_for_the_pending_one(tmp_path):

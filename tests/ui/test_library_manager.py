@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,8 @@ def test_library_handlers_report_in_the_interface_language(setup):
     assert "未加入 x.exe：不支持 .exe 文件" in view.message
     assert list(view.documents.columns) == list(labels_for("zh").doc_columns)
     assert sorted(view.documents[labels_for("zh").doc_columns[1]]) == ["alpha.txt", "beta.txt"]
+    indexed_at = view.documents[labels_for("zh").doc_columns[3]]  # to the minute: the column stays narrow
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", value) for value in indexed_at), list(indexed_at)
 
     ok = tmp_path / "gradio-tmp" / "<i>delta.txt"
     ok.write_text("# Delta\n\nDelta report says tidal power grew 12 percent.", encoding="utf-8")
