@@ -1,6 +1,8 @@
 """Fit the retrieved passages into the model's context window, leaving room for the answer.
 
-Each passage is trimmed to a window of whole sentences around its best-matching sentence (not
+Results that trail the best one by more than ``max_score_gap`` (dense cosine) are left out: a
+small model answers from whatever it is shown, and a distractor passage costs it more than a
+missing one (see benchmarks/README.md). Each passage is trimmed to a window of whole sentences around its best-matching sentence (not
 just its head), then the lowest-ranked passages are dropped until the prompt fits.
 """
 
@@ -31,6 +33,8 @@ class ContextBudget:
         context_window: the model's window, in tokens.
         max_answer_tokens: tokens kept free for the answer.
         prompt_overhead_tokens: instructions, passage headers and chat-template tokens.
+        max_score_gap: leave out results whose dense score is more than this below the best
+            result's (``None``: keep the top ``passages`` whatever their scores).
     """
 
     def __init__(
@@ -41,6 +45,7 @@ class ContextBudget:
         context_window: int = 4096,
         max_answer_tokens: int = 256,
         prompt_overhead_tokens: int = 220,
+        max_score_gap: float | None = None,
     ):
         if passages < 1:
             raise ValueError(f"passages must be at least 1, got {passages}")
@@ -53,11 +58,14 @@ class ContextBudget:
                 f"context_window ({context_window}) leaves no room for passages after "
                 f"max_answer_tokens ({max_answer_tokens}) and the prompt ({prompt_overhead_tokens})"
             )
+        if max_score_gap is not None and not 0 <= max_score_gap <= 2:
+            raise ValueError(f"max_score_gap must be in [0, 2] (a cosine difference) or None, got {max_score_gap}")
         self.passages = passages
         self.passage_chars = passage_chars
         self.context_window = context_window
         self.max_answer_tokens = max_answer_tokens
         self.prompt_overhead_tokens = prompt_overhead_tokens
+        self.max_score_gap = max_score_gap
 
     def config(self) -> dict[str, Any]:
         return {
@@ -66,6 +74,7 @@ class ContextBudget:
             "context_window": self.context_window,
             "max_answer_tokens": self.max_answer_tokens,
             "prompt_overhead_tokens": self.prompt_overhead_tokens,
+            "max_score_gap": self.max_score_gap,
         }
 
     def passage_token_budget(self, question: str) -> int:
@@ -80,7 +89,7 @@ class ContextBudget:
         """The passages ``[1]..[k]`` for ``question``, best first, within the token budget."""
         chosen = [
             self.trim(question, result, n=n)
-            for n, result in enumerate(results[: self.passages], start=1)
+            for n, result in enumerate(self.close_to_best(results[: self.passages]), start=1)
         ]
         budget = self.passage_token_budget(question)
         while len(chosen) > 1 and sum(estimate_tokens(p.text) for p in chosen) > budget:
@@ -90,6 +99,14 @@ class ContextBudget:
             chars = max(20, int(len(chosen[0].text) * budget / estimate_tokens(chosen[0].text)))
             chosen[0] = self.trim(question, chosen[0].result, n=1, limit=chars)
         return chosen
+
+    def close_to_best(self, results: Sequence[SearchResult]) -> list[SearchResult]:
+        """``results`` without those trailing the first by more than ``max_score_gap`` (a result
+        without a dense score is kept)."""
+        if self.max_score_gap is None or not results or "dense" not in results[0].scores:
+            return list(results)
+        floor = results[0].scores["dense"] - self.max_score_gap
+        return [r for r in results if r.scores.get("dense", floor) >= floor]
 
     def trim(self, question: str, result: SearchResult, *, n: int, limit: int | None = None) -> Passage:
         """The window of whole sentences, at most ``limit`` characters, grown from the sentence

@@ -178,7 +178,11 @@ def budget(args: argparse.Namespace) -> None:
     retriever = make_retriever(settings, open_index(settings))
     items = [i for i in load_items(DEV_SET, None) if i["type"] != "unanswerable"]
     results = {i["id"]: retriever.retrieve(i["question"], k=10) for i in items}
-    configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
+    configs = []
+    for config in args.configs.split(","):  # "5x300" or, with a score gap, "5x300g0.1"
+        size, _, gap = config.partition("g")
+        k, chars = (int(x) for x in size.split("x"))
+        configs.append((k, chars, float(gap) if gap else None))
     model = None
     if args.time_items:
         from reportqa.factory import make_chat_model
@@ -189,13 +193,13 @@ def budget(args: argparse.Namespace) -> None:
             [i for i in items if i["lang"] == "en"][: args.time_items - args.time_items // 2]
         model.invoke(answer_messages("zh", "热身", []), max_tokens=1)  # cache the system prefixes
         model.invoke(answer_messages("en", "warm up", []), max_tokens=1)
-    print("passages x chars | evidence in prompt zh / en | zh key facts in prompt | "
-          "measured prompt tokens p50 | first token p50 / max (s)")
-    for k, chars in configs:
+    print("passages x chars (score gap) | passages shown | evidence in prompt zh / en | zh key facts in prompt | "
+          "shown passages holding evidence | measured prompt tokens p50 | first token p50 / max (s)")
+    for k, chars, gap in configs:
         plan = ContextBudget(passages=k, passage_chars=chars, context_window=settings.assistant.context_window,
-                             max_answer_tokens=settings.assistant.max_answer_tokens)
+                             max_answer_tokens=settings.assistant.max_answer_tokens, max_score_gap=gap)
         covered: dict[str, list[float]] = {"zh": [], "en": []}
-        facts = []
+        facts, shown, useful = [], [], []
         for item in items:
             passages = plan.select(item["question"], results[item["id"]])
             evidence = item["evidence"]
@@ -205,8 +209,13 @@ def budget(args: argparse.Namespace) -> None:
                 for e in evidence) / len(evidence))
             if item["lang"] == "zh":
                 facts.append(key_fact_recall(" ".join(p.text for p in passages), item["key_facts"]))
-        line = (f"{k} x {chars:4d}        | {statistics.fmean(covered['zh']):.2f} / {statistics.fmean(covered['en']):.2f}"
-                f"               | {statistics.fmean(facts):.2f}")
+            shown.append(len(passages))
+            useful.append(statistics.fmean(
+                any(p.chunk.doc_id == e["doc"] and shares_span(p.text, e["quote"], required_overlap(e["quote"]))
+                    for e in evidence) for p in passages))
+        line = (f"{k} x {chars:4d} ({gap if gap is not None else '-'})"
+                f" | {statistics.fmean(shown):.2f} | {statistics.fmean(covered['zh']):.2f} / {statistics.fmean(covered['en']):.2f}"
+                f" | {statistics.fmean(facts):.2f} | {statistics.fmean(useful):.2f}")
         if model is not None:
             tokens, firsts = [], []
             for item in timed:
@@ -325,7 +334,7 @@ def main() -> None:
     cal.set_defaults(func=calibrate)
     b = sub.add_parser("budget")
     b.add_argument("--configs", default="2x250,2x300,3x250,3x300,4x300,4x400",
-                   help="comma-separated PASSAGESxCHARS")
+                   help="comma-separated PASSAGESxCHARS, optionally with a score gap: 5x300g0.1")
     b.add_argument("--time-items", type=int, default=0, help="time the local model on this many items")
     b.set_defaults(func=budget)
     f = sub.add_parser("figure-context")

@@ -175,6 +175,7 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
             passage_chars=options.passage_chars,
             context_window=options.context_window,
             max_answer_tokens=options.max_answer_tokens,
+            max_score_gap=options.max_score_gap,
         ),
         refusal=RefusalPolicy(refuse_below=options.refuse_below),
         citations=CitationChecker(embeddings=embeddings),

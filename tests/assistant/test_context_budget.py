@@ -35,6 +35,15 @@ def test_number_of_passages_is_a_setting():
     assert [p.n for p in ContextBudget(passages=3).select("韩国", results)] == [1, 2, 3]
 
 
+def test_passages_far_below_the_best_score_are_left_out():
+    scores = [0.62, 0.57, 0.45, 0.60, 0.30]
+    results = [make_result(CHUNK, rank=r, dense=d) for r, d in enumerate(scores, start=1)]
+    kept = ContextBudget(passages=5, max_score_gap=0.1).select("韩国", results)
+    assert [p.result.scores["dense"] for p in kept] == [0.62, 0.57, 0.60]
+    assert [p.n for p in kept] == [1, 2, 3]  # renumbered: the prompt's [n] has no gaps
+    assert len(ContextBudget(passages=5).select("韩国", results)) == 5
+
+
 def test_lowest_ranked_passages_are_dropped_to_fit_the_window():
     long_text = "数字经济合作不断深化。" * 60  # 600 characters
     chunk = Chunk("c", "d", "报告", "", long_text, 0, len(long_text))
@@ -52,6 +61,7 @@ def test_lowest_ranked_passages_are_dropped_to_fit_the_window():
         ({"passages": 0}, "passages must be at least 1"),
         ({"context_window": 500, "max_answer_tokens": 400}, "leaves no room"),
         ({"passage_chars": 5}, "passage_chars"),
+        ({"max_score_gap": -0.1}, "max_score_gap"),
     ],
 )
 def test_invalid_budget_is_rejected(kwargs, message):
