@@ -110,8 +110,8 @@ def normalize_answer(text: str) -> str:
 def contains_normalized(haystack: str, needle: str) -> bool:
     """Whether normalised ``needle`` occurs in normalised ``haystack`` as a whole token run.
 
-    Latin words and numbers must not be cut: ``20`` is not found in ``2020`` or ``120``, ``art``
-    is not found in ``start``; Chinese has no word boundaries, so there plain containment is used.
+    Latin words and numbers must not be cut: ``20`` is not found in ``2020``, ``120`` or ``20.5``,
+    ``art`` is not found in ``start`` (a unit written onto a number, ``53.57TBps``, does not cut it); Chinese has no word boundaries, so there plain containment is used.
     Names spelt with or without a space between words match (``Ali Express`` / ``AliExpress``,
     as translations of a Chinese name differ): a space between two letters is optional.
     """
@@ -120,6 +120,9 @@ def contains_normalized(haystack: str, needle: str) -> bool:
         return False
     haystack_n = normalize_answer(haystack)
     start = r"(?<![a-z0-9.])" if needle_n[0].isascii() and needle_n[0].isalnum() else ""
-    end = r"(?![a-z0-9])" if needle_n[-1].isascii() and needle_n[-1].isalnum() else ""
+    if needle_n[-1].isdigit():  # a unit may follow ("53.57TBps"), a longer number may not
+        end = r"(?![0-9]|\.[0-9])"
+    else:
+        end = r"(?![a-z0-9])" if needle_n[-1].isascii() and needle_n[-1].isalnum() else ""
     body = _LETTER_GAP.sub(" ?", re.escape(_SPACE_IN_NAME.sub("", needle_n)))
     return re.search(start + body + end, haystack_n) is not None

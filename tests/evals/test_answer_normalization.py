@@ -48,6 +48,9 @@ def test_hundred_percent_is_not_mangled() -> None:
         ("It rose by 5 percent", "5%", True),
         ("2020年", "20", False),  # digits are not cut out of longer numbers
         ("120 items", "20", False),
+        ("grew to 767.23TBps", "767.23", True),  # a unit written onto the number
+        ("20.5 million", "20", False),
+        ("G20 members", "20", False),
         ("growth of 3.5%", "5%", False),
         ("a fresh start", "art", False),  # nor words out of longer words
         ("Art and science", "art", True),
