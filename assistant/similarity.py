@@ -17,6 +17,15 @@ _EN_STOPWORDS = frozenset(
 )
 # Question words and particles that carry no topic in Chinese questions.
 _ZH_FILLER = re.compile(r"什么|哪些|哪个|哪里|哪|如何|怎样|怎么|多少|几个|是否|为什么|吗|呢|么|请问|根据|报告|文章")
+_BOOK_TITLE = re.compile(r"《[^》]*》")
+
+
+def without_book_titles(question: str) -> str:
+    """``question`` without the titles it names (《…》): they say which report to look in, not
+    what the answer says, and a sentence repeating a title (a source note, a running header) is
+    no answer. The question itself when it is nothing but a title."""
+    rest = _BOOK_TITLE.sub(" ", question)
+    return rest if len(CJK.findall(rest)) >= 2 or _WORD.search(rest) else question
 
 
 def cjk_ratio(text: str) -> float:

@@ -67,6 +67,8 @@ class AssistantSettings(BaseModel):
     passages: int = Field(5, ge=1, le=20)
     passage_chars: int = Field(300, ge=50)
     # Leave out passages whose dense score trails the best by more than this; None keeps all.
+    # Off: 0.12 halved the distractors but did not raise key facts on the dev set (see
+    # benchmarks/README.md, "Passage budget").
     max_score_gap: float | None = Field(None, ge=0, le=2)
     max_answer_tokens: int = Field(256, ge=16)  # room for a 4-5 item list; bounds a rambling model
     context_window: int = Field(4096, ge=512)

@@ -23,7 +23,7 @@ from assistant.answer import Language
 from assistant.labels import labels_for
 from assistant.prompt import REFUSAL_MARKER, parse_answer_messages
 from assistant.sentences import split_sentences
-from assistant.similarity import cjk_ratio, cosine_matrix, lexical_overlap
+from assistant.similarity import cjk_ratio, cosine_matrix, lexical_overlap, without_book_titles
 
 _CLOSING = "。；;，,：:"
 
@@ -99,7 +99,8 @@ class ExtractiveChatModel(BaseChatModel):
         if not candidates:
             return []
         texts = [c[2] for c in candidates]
-        scores = np.array([lexical_overlap(question, t) for t in texts], dtype=np.float32)
+        topic = without_book_titles(question)
+        scores = np.array([lexical_overlap(topic, t) for t in texts], dtype=np.float32)
         same_script = (cjk_ratio(question) >= 0.3) == (cjk_ratio("".join(texts)) >= 0.3)
         if self.embeddings is not None:
             query = np.asarray([self.embeddings.embed_query(question)], dtype=np.float32)

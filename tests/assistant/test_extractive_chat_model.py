@@ -23,6 +23,22 @@ def test_chinese_answer_cites_the_best_sentence():
     assert answer == "日本于2021年设立数字厅，负责推进行政数字化[3]。"
 
 
+def test_a_sentence_repeating_the_title_the_question_names_is_no_answer():
+    model = ExtractiveChatModel(max_sentences=1)
+    selected = model.select(
+        "《数字经济合作报告》提到日本在哪一年设立了数字厅？",
+        {1: "来源：数字经济合作报告，数字经济合作报告编写组。", 2: "日本于2021年设立数字厅。"},
+    )
+    assert selected == [(2, "日本于2021年设立数字厅。")]
+
+
+def test_without_book_titles_keeps_a_question_that_is_only_a_title():
+    from assistant.similarity import without_book_titles
+
+    assert without_book_titles("《白皮书》的结论是什么？").strip() == "的结论是什么？"
+    assert without_book_titles("《全球数字治理白皮书》") == "《全球数字治理白皮书》"
+
+
 def test_english_answer_quotes_the_chinese_source_in_english_framing():
     model = ExtractiveChatModel(max_sentences=2)
     answer = model.invoke(answer_messages("en", "How many countries signed e-commerce memoranda with China by 2022?", passages())).content
