@@ -1,9 +1,10 @@
 """Fit the retrieved passages into the model's context window, leaving room for the answer.
 
-Results that trail the best one by more than ``max_score_gap`` (dense cosine) are left out: a
-small model answers from whatever it is shown, and a distractor passage costs it more than a
-missing one (see benchmarks/README.md). Each passage is trimmed to a window of whole sentences around its best-matching sentence (not
-just its head), then the lowest-ranked passages are dropped until the prompt fits.
+Each passage is trimmed to a window of whole sentences around its best-matching sentence (not
+just its head), then the lowest-ranked passages are dropped until the prompt fits. Optionally,
+results trailing the best one by more than ``max_score_gap`` (dense cosine) are left out first:
+fewer distractors, though on the dev set that did not raise the local model's key facts (see
+benchmarks/README.md), so it is off by default.
 """
 
 from __future__ import annotations
