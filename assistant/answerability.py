@@ -131,6 +131,12 @@ def misplaced_numbers(
     return {number for number, score in scores.items() if score < min_overlap}
 
 
+def best_sentence_overlap(question: str, passages: Iterable[str]) -> float:
+    """The largest share of ``question``'s content (see :func:`lexical_overlap`) that one passage
+    sentence contains."""
+    return max((lexical_overlap(question, s.text) for t in passages for s in split_sentences(t)), default=0.0)
+
+
 @dataclass(frozen=True)
 class Verdict:
     answerable: bool
@@ -174,10 +180,7 @@ class AnswerabilityCheck:
         # Only calibrated for Chinese questions over Chinese passages (an English question over
         # Chinese text shares little beyond numbers and names).
         if chinese_question and cjk_ratio("".join(texts)) >= 0.3:
-            best = max(
-                (lexical_overlap(question, s.text) for t in texts for s in split_sentences(t)),
-                default=0.0,
-            )
+            best = best_sentence_overlap(question, texts)
             if best < self.min_overlap:
                 return Verdict(False, f"best sentence overlap {best:.2f} < {self.min_overlap}")
         return Verdict(True)

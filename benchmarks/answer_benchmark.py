@@ -6,6 +6,11 @@
     python benchmarks/answer_benchmark.py budget --configs 2x300,3x300,4x400 --time-items 4
     python benchmarks/answer_benchmark.py figure-context RUN_DIR [RUN_DIR ...]
     python benchmarks/answer_benchmark.py oracle --backend local --out var/oracle.jsonl
+    python benchmarks/answer_benchmark.py overlap RUN_DIR [RUN_DIR ...]
+
+``overlap`` calibrates ``AnswerabilityCheck(min_overlap=...)`` from finished ``reportqa eval`` runs
+(no model): for every Chinese question, the best share of its content found in one sentence of the
+passages it was shown, lowest first, marked unanswerable or answerable.
 
 ``oracle`` separates what retrieval loses from what the answer model loses: every answerable dev
 item is answered twice by the same assistant, once as in real use and once with retrieval replaced
@@ -302,6 +307,25 @@ def oracle(args: argparse.Namespace) -> None:
             f"{statistics.fmean(r[mode]['refused'] for r in sel):.2f}" for mode in ("retrieved", "oracle")))
 
 
+def overlap(args: argparse.Namespace) -> None:
+    from assistant.answerability import AnswerabilityCheck, best_sentence_overlap
+
+    threshold = AnswerabilityCheck().min_overlap
+    for run_dir in args.runs:
+        rows = []
+        for line in (Path(run_dir) / "results.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record["lang"] != "zh" or "error" in record:
+                continue
+            best = best_sentence_overlap(record["standalone_question"], [p["text"] for p in record["passages"]])
+            rows.append((best, record["type"] == "unanswerable", record["id"]))
+        rows.sort()
+        below = [r for r in rows if r[0] < threshold]
+        print(f"{run_dir}: {sum(u for _, u, _ in below)} unanswerable and {sum(not u for _, u, _ in below)} "
+              f"answerable Chinese questions under min_overlap {threshold}; lowest:")
+        print("  " + ", ".join(f"{b:.2f} ({i}, {'unanswerable' if u else 'answerable'})" for b, u, i in rows[:args.show]))
+
+
 def mean(values) -> str:
     values = [float(v) for v in values if v is not None]
     return f"{statistics.fmean(values):.3f} (n={len(values)})" if values else "n/a"
@@ -340,6 +364,10 @@ def main() -> None:
     f = sub.add_parser("figure-context")
     f.add_argument("runs", nargs="+", help="reportqa eval run folders (holding results.jsonl)")
     f.set_defaults(func=figure_context)
+    ov = sub.add_parser("overlap")
+    ov.add_argument("runs", nargs="+", help="reportqa eval run folders (holding results.jsonl)")
+    ov.add_argument("--show", type=int, default=10, help="how many of the lowest to list")
+    ov.set_defaults(func=overlap)
     o = sub.add_parser("oracle")
     o.add_argument("--backend", choices=("local", "openai", "extractive"), default="local")
     o.add_argument("--per-lang", type=int, help="questions per language (keeps the type mix)")

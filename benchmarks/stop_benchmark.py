@@ -22,10 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant.context_budget import ContextBudget  # noqa: E402
-from assistant.generation import AnswerGenerator  # noqa: E402
 from assistant.language import answer_language  # noqa: E402
-from reportqa.factory import make_chat_model, make_retriever, open_index  # noqa: E402
+from reportqa.factory import make_assistant  # noqa: E402
 from reportqa.settings import load_settings  # noqa: E402
 
 DEV_SET = REPO / "evals" / "datasets" / "reports_dev.jsonl"
@@ -47,13 +45,9 @@ def main() -> None:
     parser.add_argument("--after", type=int, default=3, help="tokens read before closing")
     args = parser.parse_args()
 
-    settings = load_settings()
-    options = settings.assistant
-    retriever = make_retriever(settings, open_index(settings))
-    budget = ContextBudget(passages=options.passages, passage_chars=options.passage_chars,
-                           context_window=options.context_window, max_answer_tokens=options.max_answer_tokens)
-    generator = AnswerGenerator(make_chat_model(settings, "local"), max_answer_tokens=options.max_answer_tokens,
-                                convert_numbers=True)
+    # The assistant's own pieces: its retriever, passage budget and answer generator.
+    assistant = make_assistant(load_settings({"assistant.backend": "local"}))
+    generator = assistant.generator
     items = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
     zh = [i for i in items if i["lang"] == "zh" and i["type"] == "explanation"]
     en = [i for i in items if i["lang"] == "en" and i["type"] == "explanation"]
@@ -63,7 +57,7 @@ def main() -> None:
     for item in picked:
         question = item["question"]
         inputs = {"language": answer_language(question), "question": question,
-                  "passages": budget.select(question, retriever.retrieve(question, k=options.passages))}
+                  "passages": assistant.budget.select(question, assistant.retriever.retrieve(question, k=assistant.budget.passages))}
         direct.append(close_after(generator.stream(**inputs), args.after))
         chained.append(close_after(generator.chain.stream(inputs), args.after))
         print(f"{item['id']}: close after {args.after} tokens: direct {direct[-1]:.3f} s, "
