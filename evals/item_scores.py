@@ -38,6 +38,8 @@ METRICS: dict[str, MetricInfo] = {
     "language_match": MetricInfo("Language match", "answer"),
     "citation_precision": MetricInfo("Citation precision", "citations"),
     "citation_recall": MetricInfo("Citation recall", "citations"),
+    "span_citation_precision": MetricInfo("Span citation precision", "citations"),
+    "span_citation_recall": MetricInfo("Span citation recall", "citations"),
     "has_citation": MetricInfo("Answers with a citation", "citations"),
     "refusal": MetricInfo("Refusal rate (unanswerable)", "refusals"),
     "false_refusal": MetricInfo("False-refusal rate (answerable)", "refusals", higher_is_better=False),
@@ -66,5 +68,11 @@ def score_item(item: SuiteItem, record: Mapping[str, Any]) -> dict[str, float]:
     if precision is not None:
         scores["citation_precision"] = precision
     scores["citation_recall"] = citation_recall(cited, item.evidence)
+    # Span level: the words a citation carries (what the UI highlights), not its whole passage.
+    spans = [Passage(doc_id=e["doc_id"], text=e.get("span", e["text"])) for e in record["citations"]]
+    span_precision = citation_precision(spans, item.evidence)
+    if span_precision is not None:
+        scores["span_citation_precision"] = span_precision
+    scores["span_citation_recall"] = citation_recall(spans, item.evidence)
     scores["has_citation"] = has_citation(cited)
     return scores

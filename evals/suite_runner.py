@@ -57,10 +57,7 @@ def _passage_entry(result: Any) -> dict[str, Any]:
 
 
 def _cited_passage_text(citation: Any, passages: Sequence[Any]) -> str:
-    """The text of the passage a citation points at (the citation's own span if not found)."""
-    n = getattr(citation, "n", 0)
-    if 1 <= n <= len(passages) and passages[n - 1].chunk.doc_id == citation.doc_id:
-        return passages[n - 1].chunk.text
+    """The text of the retrieved passage holding a citation's span (the span itself if none does)."""
     for passage in passages:
         chunk = passage.chunk
         if chunk.doc_id == citation.doc_id and chunk.start <= citation.start and citation.end <= chunk.end:
@@ -152,6 +149,8 @@ class SuiteRunner:
             "standalone_question": getattr(answer, "standalone_question", item.question),
             "answer": answer.answer,
             "refused": bool(answer.refused),
+            "refusal_reason": getattr(answer, "refusal_reason", None),
+            "claims": [c.to_dict() for c in getattr(answer, "claims", [])],
             "backend": getattr(answer, "backend", ""),
             "retrieval_source": source,
             "retrieved": [_passage_entry(r) for r in retrieved],

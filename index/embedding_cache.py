@@ -100,7 +100,8 @@ class EmbeddingCache:
 
 
 def encode_documents_cached(
-    embeddings, texts: Sequence[str], cache: EmbeddingCache | None, *, batch_size: int = 32, progress: bool = False
+    embeddings, texts: Sequence[str], cache: EmbeddingCache | None, *, batch_size: int = 32, progress: bool = False,
+    what: str = "chunks",
 ) -> tuple[np.ndarray, int]:
     """Document vectors for ``texts``, embedding only those the cache lacks.
 
@@ -116,7 +117,7 @@ def encode_documents_cached(
     for i, vector in enumerate(cached):
         if vector is not None:
             out[i] = vector
-    with tqdm(total=len(missing), desc="Embedding chunks", unit="chunk", disable=not progress or not missing) as bar:
+    with tqdm(total=len(missing), desc=f"Embedding {what}", unit=what.split()[-1].rstrip("s"), disable=not progress or not missing) as bar:
         for start in range(0, len(missing), batch_size):
             rows = missing[start : start + batch_size]
             batch = [texts[i] for i in rows]

@@ -30,6 +30,7 @@ from index.build_lock import BuildLock
 from index.chunk_store import ChunkStore, DocumentInfo, StoredDocument
 from index.dense_index import DenseIndex
 from index.embedding_cache import EmbeddingCache, encode_documents_cached
+from index.evidence_store import EvidenceStore
 from index.embeddings.base import VectorEmbeddings
 from index.errors import (
     DocumentNotFoundError,
@@ -131,7 +132,7 @@ class LibraryIndex:
     """
 
     def __init__(self, path: Path, manifest: Manifest, store: ChunkStore, chunks: list[Chunk],
-                 vector_ids: np.ndarray, dense: DenseIndex, bm25: BM25Index):
+                 vector_ids: np.ndarray, dense: DenseIndex, bm25: BM25Index, evidence: EvidenceStore | None = None):
         self.path = path
         self.manifest = manifest
         self.chunks = chunks
@@ -140,6 +141,8 @@ class LibraryIndex:
         self._position_of = {int(v): i for i, v in enumerate(vector_ids)}
         self._dense = dense
         self._bm25 = bm25
+        self.evidence = evidence  # None for an index written without an evidence segmenter
+        self._metadata: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------------------- reading
     @classmethod
@@ -183,6 +186,7 @@ class LibraryIndex:
                 bm25 = BM25Index.build([c.embedding_text() for c in chunks], tokenizer=tokenizer)
             else:
                 bm25 = BM25Index.load(path / "bm25", tokenizer=tokenizer)
+            evidence = EvidenceStore.load(path) if EvidenceStore.exists(path) else None
         except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: FAISS reading a bad file
             raise IndexCorruptError(path, str(exc)) from exc
         if not (len(chunks) == len(dense) == len(bm25) == manifest.chunk_count):
@@ -192,7 +196,10 @@ class LibraryIndex:
         if dense.dimension != manifest.embedder.get("dimension"):
             raise IndexCorruptError(path, f"vectors have {dense.dimension} dimensions, manifest says "
                                           f"{manifest.embedder.get('dimension')}")
-        return cls(path, manifest, store, chunks, vector_ids, dense, bm25)
+        if evidence is not None and evidence.dimension != dense.dimension:
+            raise IndexCorruptError(path, f"evidence vectors have {evidence.dimension} dimensions, "
+                                          f"chunk vectors {dense.dimension}")
+        return cls(path, manifest, store, chunks, vector_ids, dense, bm25, evidence)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -221,6 +228,13 @@ class LibraryIndex:
         if text is None:
             raise DocumentNotFoundError(doc_id, sorted(self.manifest.documents))
         return text
+
+    def document_metadata(self, doc_id: str) -> dict[str, Any]:
+        """The metadata recorded for ``doc_id`` (sidecar fields such as ``title_en``), or ``{}``."""
+        if doc_id not in self._metadata:
+            loaded = self._store.document(doc_id)
+            self._metadata[doc_id] = dict(loaded[0].metadata) if loaded is not None else {}
+        return self._metadata[doc_id]
 
     # ----------------------------------------------------------------------------- searching
     @property
@@ -297,8 +311,9 @@ class LibraryIndex:
             manifest = Manifest(embedder=current.manifest.embedder, chunker=current.manifest.chunker,
                                 tokenizer=current.manifest.tokenizer, documents=entries, versions=versions,
                                 built_at=_now(), build_seconds=round(time.perf_counter() - started, 3))
+            evidence = current.evidence.without_document(doc_id) if current.evidence is not None else None
             _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
-                            tokenizer=self._bm25.tokenizer, progress=False)
+                            tokenizer=self._bm25.tokenizer, progress=False, evidence=evidence)
             current.close()
             fresh = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)
         self.close()
@@ -394,9 +409,10 @@ class LibraryIndex:
                 new = {s.document.doc_id: s for s in to_embed}
                 old = {s.document.doc_id: s for s in previous._stored_documents()} if previous else {}
                 documents = [new[d] if d in new else old[d] for d in sorted(entries)]
+                evidence = _evidence(documents, pipeline, embeddings, cache, progress=progress)
                 manifest.build_seconds = round(time.perf_counter() - started, 3)
                 _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
-                                progress=progress)
+                                progress=progress, evidence=evidence)
                 if previous is not None:
                     previous.close()
                 result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
@@ -486,8 +502,22 @@ def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pip
         return None
 
 
+def _evidence(documents: list[StoredDocument], pipeline: Pipeline, embeddings: VectorEmbeddings,
+              cache: EmbeddingCache | None, *, progress: bool) -> EvidenceStore | None:
+    """The evidence units of every document and their vectors (unchanged text comes from the
+    embedding cache); ``None`` when the pipeline has no segmenter."""
+    segmenter = getattr(pipeline, "segmenter", None)
+    if segmenter is None:
+        return None
+    units = [u for s in documents for u in segmenter.segment(s.document, s.chunks)]
+    vectors, _ = encode_documents_cached(embeddings, [u.text for u in units], cache, progress=progress,
+                                         what="evidence units")
+    return EvidenceStore(units, vectors.reshape(len(units), embeddings.dimension).astype(np.float32))
+
+
 def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: Manifest, dimension: int,
-                    *, tokenizer: MixedLanguageTokenizer, progress: bool) -> None:
+                    *, tokenizer: MixedLanguageTokenizer, progress: bool,
+                    evidence: EvidenceStore | None = None) -> None:
     """Write a complete index into a staging folder and swap it in; on any failure (including
     Ctrl-C) the staging folder is deleted and the current index is untouched."""
     staged = atomic_swap.staging_dir(index_dir)
@@ -502,6 +532,8 @@ def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: 
             BM25Index.build([c.embedding_text() for s in documents for c in s.chunks], tokenizer=tokenizer).save(staged / "bm25")
             bar.update()
             ChunkStore.write(staged / ChunkStore.FILENAME, documents)
+            if evidence is not None:
+                evidence.save(staged)
             manifest.save(staged)  # last: a folder without a manifest is never treated as an index
             bar.update()
         atomic_swap.swap_in(staged, index_dir)

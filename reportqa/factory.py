@@ -117,8 +117,9 @@ BACKENDS = ("local", "openai", "extractive")
 
 def make_chat_model(settings: Settings, backend: str):
     """The chat model of ``backend``: "local" (bundled GGUF via llama.cpp, loaded once per
-    process), "openai" (any OpenAI-compatible endpoint) or "extractive" (no generative model)."""
-    from assistant.chat_models import ExtractiveChatModel, LlamaCppChatModel
+    process), "openai" (any OpenAI-compatible endpoint) or ``None`` for "extractive" (the
+    evidence units are the answer; no generative model)."""
+    from assistant.chat_models import LlamaCppChatModel
 
     options = settings.assistant
     if backend == "local":
@@ -151,14 +152,22 @@ def make_chat_model(settings: Settings, backend: str):
             max_retries=1,
         )
     if backend == "extractive":
-        return ExtractiveChatModel()
+        return None
     raise ValueError(f"unknown assistant back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def stage_config(stage, overrides: dict):
+    """``stage.Config`` with the settings' overrides (``ValueError`` naming an unknown key)."""
+    return stage.config_from_dict({**overrides, "stage": stage.name}) if overrides else stage.Config()
 
 
 def make_assistant(settings: Settings, backend: str | None = None, *, retriever=None):
     """The Assistant over the index in ``settings.index_dir`` with the chosen back-end
     (or over ``retriever`` when given, e.g. the per-question libraries of the RGB benchmark)."""
-    from assistant import Assistant, CitationChecker, ContextBudget, RefusalPolicy
+    from assistant import Assistant
+    from assistant.stages import (
+        ClaimVerifier, EvidenceSelector, FollowUpResolver, ModelComposer, RefusalGate, RetrievalStage,
+    )
 
     options = settings.assistant
     backend = backend or options.backend
@@ -166,18 +175,21 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
     embeddings = make_embeddings(settings)
     if retriever is None:
         retriever = make_retriever(settings, open_index(settings))
+
+    def evidence_store():
+        return getattr(getattr(retriever, "index", None), "evidence", None)
+
     return Assistant(
         retriever=retriever,
+        embeddings=embeddings,
         chat_model=chat_model,
         backend=backend,
-        budget=ContextBudget(
-            passages=options.passages,
-            passage_chars=options.passage_chars,
-            context_window=options.context_window,
-            max_answer_tokens=options.max_answer_tokens,
-            max_score_gap=options.max_score_gap,
-        ),
-        refusal=RefusalPolicy(refuse_below=options.refuse_below),
-        citations=CitationChecker(embeddings=embeddings),
+        resolver=FollowUpResolver(config=stage_config(FollowUpResolver, options.resolve)),
+        retrieval=RetrievalStage(retriever, stage_config(RetrievalStage, options.retrieve)),
+        selector=EvidenceSelector(embeddings, evidence_store, stage_config(EvidenceSelector, options.select)),
+        gate=RefusalGate(stage_config(RefusalGate, options.gate)),
+        verifier=ClaimVerifier(stage_config(ClaimVerifier, options.verify)),
+        model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose))
+                        if chat_model is not None else None),
         language=options.language,
     )

@@ -58,25 +58,29 @@ class RetrievalSettings(BaseModel):
     bm25_weight_en: float = Field(0.0, ge=0)
 
 
+STAGES = ("resolve", "retrieve", "select", "gate", "compose", "verify")
+
+
 class AssistantSettings(BaseModel):
+    """The back-end and overrides for the answer pipeline's stages: ``[assistant.select]``,
+    ``[assistant.gate]``, ... (e.g. ``REPORTQA_ASSISTANT__SELECT__MAX_UNITS=4``). The defaults,
+    and the measurements behind them, are declared once, in each stage's ``Config``
+    (``assistant/stages/``); the factory checks the names when it builds the stages."""
+
     backend: Literal["local", "openai", "extractive"] = "local"
     language: Literal["auto", "zh", "en"] = "auto"
-    # 5 x 300: the local model sees 93% / 98% of the zh / en evidence (3 x 300: 87% / 90%),
-    # which list and multi-report questions need; measured with
-    # `benchmarks/answer_benchmark.py budget`.
-    passages: int = Field(5, ge=1, le=20)
-    passage_chars: int = Field(300, ge=50)
-    # Leave out passages whose dense score trails the best by more than this; None keeps all.
-    # Off: 0.12 halved the distractors but did not raise key facts on the dev set (see
-    # benchmarks/README.md, "Passage budget").
-    max_score_gap: float | None = Field(None, ge=0, le=2)
-    max_answer_tokens: int = Field(256, ge=16)  # room for a 4-5 item list; bounds a rambling model
     context_window: int = Field(4096, ge=512)
     temperature: float = Field(0.0, ge=0, le=2)  # greedy: copy figures, do not sample them
-    refuse_below: float = Field(0.30, description="dense score under which retrieval counts as weak")
+    max_answer_tokens: int = Field(448, ge=16)  # the openai back-end's cap; the composer sets its own per answer
     openai_base_url: str | None = None
     openai_api_key: str | None = None
     openai_model: str | None = None
+    resolve: dict[str, Any] = Field(default_factory=dict)
+    retrieve: dict[str, Any] = Field(default_factory=dict)
+    select: dict[str, Any] = Field(default_factory=dict)
+    gate: dict[str, Any] = Field(default_factory=dict)
+    compose: dict[str, Any] = Field(default_factory=dict)
+    verify: dict[str, Any] = Field(default_factory=dict)
 
 
 class UISettings(BaseModel):

@@ -27,7 +27,18 @@ logger = logging.getLogger(__name__)
 
 
 class StreamingAssistant(Protocol):
-    def stream(self, question: str, history: Any = ()) -> Iterator[Answer | str]: ...
+    def preview(self, question: str, history: Any = ()) -> Answer: ...
+
+    def stream(self, question: str, history: Any = (), *, preview: Answer | None = None) -> Iterator[Answer | str]: ...
+
+
+def preview_then_answer(assistant: StreamingAssistant, question: str, history: Any) -> Iterator[Answer | str]:
+    """The instant extractive preview, then (for a generative back-end) the model's tokens and
+    final answer, composed over the preview's evidence."""
+    preview = assistant.preview(question, history)
+    yield preview
+    if not preview.final:
+        yield from assistant.stream(question, history, preview=preview)
 
 
 # (back-end name, number of passages) -> an assistant; the caller caches as it sees fit.
@@ -123,7 +134,7 @@ class ChatHandlers:
         conversation.selected_turn = conversation.selected_citation = None
         yield (*self.view(conversation, lang), "")
         try:
-            stream = iter(self.assistant_factory(backend, int(passages)).stream(question, history))
+            stream = preview_then_answer(self.assistant_factory(backend, int(passages)), question, history)
             turn.stream, turn.status = stream, "generating"
             for _ in self._advance(turn, stream, first_only=True):
                 pass

@@ -80,11 +80,20 @@ class AssistantFactory:
         key = (backend, int(passages))
         with self._lock:
             if key not in self._cache:
-                options = self.settings.assistant.model_copy(update={"passages": int(passages)})
+                retrieve = {**self.settings.assistant.retrieve, "passages": int(passages)}
+                options = self.settings.assistant.model_copy(update={"retrieve": retrieve})
                 settings = self.settings.model_copy(update={"assistant": options})
                 retriever = make_retriever(settings, self.library.index)
                 self._cache[key] = make_assistant(settings, backend, retriever=retriever)
             return self._cache[key]
+
+
+def _default_passages(settings: Settings) -> int:
+    """Chunks searched per question: the retrieval stage's setting (its default lives in its Config)."""
+    from assistant.stages import RetrievalStage
+    from reportqa.factory import stage_config
+
+    return stage_config(RetrievalStage, settings.assistant.retrieve).passages
 
 
 def _offered_backends(settings: Settings) -> tuple[str, ...]:
@@ -138,7 +147,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     default_backend = settings.assistant.backend if settings.assistant.backend in backends else "extractive"
     if preload:
         try:
-            assistants(default_backend, settings.assistant.passages)
+            assistants(default_backend, _default_passages(settings))
         except Exception as exc:  # e.g. the local model is not pulled: still serve, answer extractively
             logger.warning("back-end %s unavailable: %s", default_backend, exc)
             print(f"reportqa: the {default_backend} back-end is unavailable ({exc}); answering extractively",
@@ -151,7 +160,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         feedback_store=FeedbackStore(settings.feedback_path),
         backends=backends,
         default_backend=default_backend,
-        default_passages=settings.assistant.passages,
+        default_passages=_default_passages(settings),
         concurrency=settings.ui.concurrency,
     )
     return ServedUI(app, library, backends, default_backend, cache)

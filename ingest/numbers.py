@@ -89,3 +89,16 @@ def english_numbers(text: str) -> str:
     text = _YEAR.sub(r" \1 ", text)
     text = _COUNT.sub(r" \1 ", text)
     return re.sub(r"[ \t]{2,}", " ", text)
+
+
+_ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers ``text`` states, thousands separators removed ("903,000" -> "903000")."""
+    return set(_ANY_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
+
+
+def numbers_in_any_notation(text: str) -> set[str]:
+    """Numbers of a Chinese text in its own and in English notation ("90.3万" -> 90.3, 903000)."""
+    return numbers_in(text) | numbers_in(english_numbers(text))

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.english_numbers import english_numbers, format_amount
+from ingest.numbers import english_numbers, format_amount
 from assistant.passage import Passage
 from assistant.prompt import answer_messages, parse_answer_messages
 from assistant_test_doubles import LIBRARY, make_result
