@@ -84,7 +84,7 @@ class Assistant:
         shared = [
             resolver or FollowUpResolver(),
             retrieval or RetrievalStage(retriever),
-            selector or EvidenceSelector(embeddings, lambda: getattr(getattr(self.retriever, "index", None), "evidence", None)),
+            selector or EvidenceSelector(embeddings, evidence_of(retriever)),
             gate or RefusalGate(),
         ]
         verify = verifier or ClaimVerifier()
@@ -101,6 +101,20 @@ class Assistant:
             "max_question_chars": self.max_question_chars,
             "stages": self.pipeline.to_dict(),
         }
+
+    def with_retriever(self, retriever: BaseRetriever) -> Assistant:
+        """A copy that searches ``retriever`` (e.g. RGB's per-question libraries), sharing the
+        loaded models and every other stage."""
+        stages = {s.name: s for s in self.pipeline.stages}
+        selector = stages["select"]
+        return Assistant(
+            retriever=retriever, embeddings=selector.embeddings, chat_model=self.chat_model, backend=self.backend,
+            resolver=stages["resolve"], retrieval=RetrievalStage(retriever, stages["retrieve"].config),
+            selector=EvidenceSelector(selector.embeddings, evidence_of(retriever), selector.config),
+            gate=stages["gate"], verifier=stages["verify"],
+            model_composer=stages["compose"] if self.generative else None,
+            language=self.language, max_question_chars=self.max_question_chars,
+        )
 
     # ------------------------------------------------------------------------------ public
     def ask(self, question: str, history: History = ()) -> Answer:
@@ -173,6 +187,11 @@ class Assistant:
             citations=[Citation.of(by_n[n]) for n in cited], evidence=list(state.evidence),
             passages=list(state.results), unsupported=list(state.dropped), **common,
         )
+
+
+def evidence_of(retriever) -> Callable[[], object]:
+    """The evidence store of ``retriever``'s current index (``None`` without one)."""
+    return lambda: getattr(getattr(retriever, "index", None), "evidence", None)
 
 
 def _index_english_title(retriever) -> Callable[[str], str | None]:

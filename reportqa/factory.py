@@ -165,6 +165,7 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
     """The Assistant over the index in ``settings.index_dir`` with the chosen back-end
     (or over ``retriever`` when given, e.g. the per-question libraries of the RGB benchmark)."""
     from assistant import Assistant
+    from assistant.assistant import evidence_of
     from assistant.stages import (
         ClaimVerifier, EvidenceSelector, FollowUpResolver, ModelComposer, RefusalGate, RetrievalStage,
     )
@@ -176,9 +177,6 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
     if retriever is None:
         retriever = make_retriever(settings, open_index(settings))
 
-    def evidence_store():
-        return getattr(getattr(retriever, "index", None), "evidence", None)
-
     return Assistant(
         retriever=retriever,
         embeddings=embeddings,
@@ -186,7 +184,7 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
         backend=backend,
         resolver=FollowUpResolver(config=stage_config(FollowUpResolver, options.resolve)),
         retrieval=RetrievalStage(retriever, stage_config(RetrievalStage, options.retrieve)),
-        selector=EvidenceSelector(embeddings, evidence_store, stage_config(EvidenceSelector, options.select)),
+        selector=EvidenceSelector(embeddings, evidence_of(retriever), stage_config(EvidenceSelector, options.select)),
         gate=RefusalGate(stage_config(RefusalGate, options.gate)),
         verifier=ClaimVerifier(stage_config(ClaimVerifier, options.verify)),
         model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose))

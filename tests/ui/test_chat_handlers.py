@@ -172,7 +172,8 @@ def test_stop_keeps_the_preview_and_closes_the_stream(tmp_path):
 
     update = handlers.stop(conversation, "zh")
     turn = conversation.turns[0]
-    assert turn.status == "stopped" and turn.stream is None and assistant.closed
+    # Stopped between the preview and the model: the model's stream was never started.
+    assert turn.status == "stopped" and turn.stream is None and len(assistant.calls) == 1
     assert "生成已停止" in update.chat and "摘录：2023年" in text_of(update.chat)
     assert list(handlers.generate(conversation, "zh"))[-1].chat == update.chat  # nothing left to stream
     assert conversation.history() == [{"q": "数字经济规模有多大？", "a": turn.preview.answer}]
@@ -190,13 +191,15 @@ class GatedAssistant:
         self.closed = threading.Event()
         self.streams: list = []
 
-    def stream(self, question, history=()):
+    def preview(self, question, history=()):
+        return self.script[0]
+
+    def stream(self, question, history=(), *, preview=None):
         self.streams.append(stream := self._items())
         return stream
 
     def _items(self):
         try:
-            yield self.script[0]
             for item in self.script[1:]:
                 self.waiting.set()
                 self.gate.acquire()
