@@ -15,6 +15,7 @@ from evals.metrics.answers import key_fact_recall, language_match, rouge_l, toke
 from evals.metrics.citations import citation_precision, citation_recall, has_citation
 from evals.metrics.retrieval import Passage, retrieval_scores
 from evals.suite import SuiteItem
+from ingest.language import has_chinese
 
 RETRIEVAL_KS = (1, 3, 5, 10)
 
@@ -36,6 +37,8 @@ METRICS: dict[str, MetricInfo] = {
     "token_f1": MetricInfo("Token F1", "answer"),
     "rouge_l": MetricInfo("ROUGE-L", "answer"),
     "language_match": MetricInfo("Language match", "answer"),
+    "english_without_chinese": MetricInfo("English answers without Chinese sentences", "answer"),
+    "english_lead": MetricInfo("English answers opening in English", "answer"),
     "citation_precision": MetricInfo("Citation precision", "citations"),
     "citation_recall": MetricInfo("Citation recall", "citations"),
     "span_citation_precision": MetricInfo("Span citation precision", "citations"),
@@ -56,6 +59,11 @@ def score_item(item: SuiteItem, record: Mapping[str, Any]) -> dict[str, float]:
     refused = bool(record["refused"])
     cited = passages_of(record["citations"])
     scores: dict[str, float] = {"language_match": language_match(answer, item.lang)}
+    if item.lang == "en" and not refused:
+        # Any run of three or more Chinese characters counts, quoted or not.
+        scores["english_without_chinese"] = float(not has_chinese(answer))
+        first = (record.get("claims") or [{"text": answer.split("\n")[0]}])[0]["text"]
+        scores["english_lead"] = float(not has_chinese(first))
     if not item.answerable:
         scores["refusal"] = float(refused)
         return scores

@@ -150,6 +150,7 @@ def test_remove_drops_a_document_persistently(tmp_path, library, embeddings, pip
     for reopened in (index, LibraryIndex.open(tmp_path / "index", embeddings=embeddings, pipeline=pipeline)):
         assert [d.doc_id for d in reopened.documents()] == ["alpha", "gamma"]
         assert all(c.doc_id != "beta" for c in reopened.chunks)
+        assert reopened.evidence is not None and {u.doc_id for u in reopened.evidence.units} == {"alpha", "gamma"}
         assert all(not r[0].startswith("beta") for r in search(reopened, embeddings, "carbon market"))
     with pytest.raises(DocumentNotFoundError):
         index.remove("beta")
