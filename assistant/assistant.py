@@ -80,7 +80,7 @@ class Assistant:
         self.chat_model = chat_model
         self.generative = chat_model is not None
         self.backend = backend or (getattr(chat_model, "_llm_type", type(chat_model).__name__) if chat_model else "extractive")
-        english_title = english_title or _index_english_title(retriever)
+        english_title = english_title or index_english_title(retriever)
         shared = [
             resolver or FollowUpResolver(),
             retrieval or RetrievalStage(retriever),
@@ -89,7 +89,7 @@ class Assistant:
         ]
         verify = verifier or ClaimVerifier()
         self.preview_pipeline = AnswerPipeline([*shared, ExtractiveComposer(english_title=english_title), verify])
-        composer = (model_composer or ModelComposer(chat_model)) if chat_model is not None else None
+        composer = (model_composer or ModelComposer(chat_model, english_title=english_title)) if chat_model else None
         self.pipeline = AnswerPipeline([*shared, composer, verify]) if composer else self.preview_pipeline
         self.language = language
         self.max_question_chars = max_question_chars
@@ -194,7 +194,7 @@ def evidence_of(retriever) -> Callable[[], object]:
     return lambda: getattr(getattr(retriever, "index", None), "evidence", None)
 
 
-def _index_english_title(retriever) -> Callable[[str], str | None]:
+def index_english_title(retriever) -> Callable[[str], str | None]:
     def english_title(doc_id: str) -> str | None:
         index = getattr(retriever, "index", None)
         metadata = getattr(index, "document_metadata", None)

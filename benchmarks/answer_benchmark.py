@@ -60,7 +60,18 @@ def mean(values) -> float:
 
 # ----------------------------------------------------------------------------------- select
 def select(args: argparse.Namespace) -> None:
-    settings = load_settings({"data_dir": args.data_dir, **overrides(args.set)})
+    """One table per combination of the ``--sweep`` values (models load once)."""
+    import itertools
+
+    axes = [(key, [json.loads(v) for v in values.split(",")])
+            for key, _, values in (s.partition("=") for s in args.sweep)]
+    for combination in itertools.product(*[values for _, values in axes]) if axes else [()]:
+        sets = list(args.set) + [f"{key}={json.dumps(v)}" for (key, _), v in zip(axes, combination)]
+        select_once(args, sets)
+
+
+def select_once(args: argparse.Namespace, sets: list[str]) -> None:
+    settings = load_settings({"data_dir": args.data_dir, **overrides(sets)})
     assistant = make_assistant(settings, "extractive")
     rows = []
     for item in load_items(args.dataset):
@@ -78,7 +89,7 @@ def select(args: argparse.Namespace) -> None:
         rows.append(row)
         if args.verbose and evidence and row["found"] < 1:
             print(f"  {item['id']} found {row['found']:.2f}: {[e.unit.text[:40] for e in answer.evidence]}")
-    print(f"settings: {json.dumps(overrides(args.set), ensure_ascii=False)}")
+    print(f"settings: {json.dumps(overrides(sets), ensure_ascii=False)}")
     print("| lang | evidence in selection | selected units holding evidence | key facts | chars | answerable refused | unanswerable refused | p50 s |")
     print("|---|---|---|---|---|---|---|---|")
     for lang in ("zh", "en", "all"):
@@ -199,6 +210,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("select")
     s.add_argument("--set", action="append", default=[], metavar="STAGE.KEY=JSON")
+    s.add_argument("--sweep", action="append", default=[], metavar="STAGE.KEY=V1,V2,...")
     s.set_defaults(func=select)
     sub.add_parser("gate").set_defaults(func=gate)
     o = sub.add_parser("oracle")

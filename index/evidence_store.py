@@ -29,6 +29,7 @@ CREATE TABLE units (
     kind     TEXT NOT NULL,
     section  TEXT NOT NULL,
     lead     TEXT,
+    paragraph INTEGER NOT NULL,
     text     TEXT NOT NULL
 );
 """
@@ -86,6 +87,19 @@ class EvidenceStore:
     def in_chunk(self, chunk: Chunk) -> list[int]:
         return self.in_span(chunk.doc_id, chunk.start, chunk.end)
 
+    def next_of(self, unit_id: str) -> EvidenceUnit | None:
+        """The unit after ``unit_id`` in reading order (same document), or ``None``."""
+        i = self._position.get(unit_id)
+        if i is None or i + 1 >= len(self.units) or self.units[i + 1].doc_id != self.units[i].doc_id:
+            return None
+        return self.units[i + 1]
+
+    def previous_of(self, unit_id: str) -> EvidenceUnit | None:
+        i = self._position.get(unit_id)
+        if not i or self.units[i - 1].doc_id != self.units[i].doc_id:
+            return None
+        return self.units[i - 1]
+
     def items_of(self, lead_id: str) -> list[int]:
         """Positions of the list items introduced by unit ``lead_id``, in reading order."""
         lead = self.unit(lead_id)
@@ -103,9 +117,9 @@ class EvidenceStore:
         with sqlite3.connect(folder / self.FILENAME) as db:
             db.executescript(_SCHEMA)
             db.executemany(
-                'INSERT INTO units (position, unit_id, doc_id, start, "end", kind, section, lead, text) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(i, u.unit_id, u.doc_id, u.start, u.end, u.kind, u.section, u.lead, u.text)
+                'INSERT INTO units (position, unit_id, doc_id, start, "end", kind, section, lead, paragraph, text) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(i, u.unit_id, u.doc_id, u.start, u.end, u.kind, u.section, u.lead, u.paragraph, u.text)
                  for i, u in enumerate(self.units)],
             )
         db.close()
@@ -122,11 +136,11 @@ class EvidenceStore:
         db = sqlite3.connect(f"file:{folder / cls.FILENAME}?mode=ro", uri=True)
         try:
             rows = db.execute(
-                'SELECT unit_id, doc_id, start, "end", kind, section, lead, text FROM units ORDER BY position'
+                'SELECT unit_id, doc_id, start, "end", kind, section, lead, paragraph, text FROM units ORDER BY position'
             ).fetchall()
         finally:
             db.close()
-        units = [EvidenceUnit(r[0], r[1], r[2], r[3], r[7], r[4], r[5], r[6]) for r in rows]
+        units = [EvidenceUnit(r[0], r[1], r[2], r[3], r[8], r[4], r[5], r[6], r[7]) for r in rows]
         unknown = {u.kind for u in units} - KINDS
         if unknown:
             raise ValueError(f"evidence store has unknown unit kinds {sorted(unknown)}")

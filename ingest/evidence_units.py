@@ -38,6 +38,8 @@ _FIRST_ITEM = re.compile(rf"^(?:一是|第一[，,、：:]|首先[，,]|[（(][�
 _INLINE_FIRST = re.compile(r"[：:]\s*(?:一是|第一[，,、]|首先[，,]|[（(][一1][）)]|①)")
 _CAPTION = re.compile(r"^(?:表|图|Figure|Fig\.|Table)\s*\d+(?:[-.]\d+)?(?:[:：\s]|$)")
 _SOURCE_NOTE = re.compile(r"^(?:资料|数据)?来源[：:]|^注[：:]|^(?:Source|Note)s?:", re.IGNORECASE)
+# A reference-list or footnote line: "- 20、SCHUMAN Associates, …", "6 联合国贸发会议，《…》", or any URL.
+_REFERENCE = re.compile(r"^[-–•]?\s*\d{1,3}\s*[、.．]?\s*(?:[A-Z][A-Za-z]|[\u4e00-\u9fff]{2,12}[，,]\s*[《“\"])|https?://|www\.")
 _TOC = re.compile(r"(?:[\t|]\s*\d{1,3}|[.…·]{3,}\s*\d{1,3})\s*$")
 _FRONT_LABEL = re.compile(r"_{3,}\s*$")
 _TABLE_ROW = re.compile(r"^(?:[^，,\s]{1,12} [^，,]{1,40}[，,] ?){2,}[^，,\s]{1,12} [^，,]{1,40}$")
@@ -56,6 +58,7 @@ class EvidenceUnit:
     kind: str
     section: str = ""
     lead: str | None = None
+    paragraph: int = 0  # ordinal of the line (paragraph) of the cleaned text the unit lies in
 
     @property
     def answerable(self) -> bool:
@@ -79,7 +82,7 @@ class EvidenceSegmenter:
             looked for when no heading marks the start of the body.
     """
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, *, max_unit_chars: int = 220, front_matter_chars: int = 1500):
         if max_unit_chars < 40:
@@ -116,8 +119,10 @@ class EvidenceSegmenter:
             for s, e in split_sentences(text, line_start, line_end):
                 for cs, ce in split_clauses(text, s, e, self.max_unit_chars) if e - s > self.max_unit_chars else [(s, e)]:
                     spans.append((cs, ce, "sentence"))
+        line_starts = [s for s, _ in _lines(text, 0, len(text))]
         units = [
-            EvidenceUnit(f"{document.doc_id}:{s}-{e}", document.doc_id, s, e, text[s:e], kind, section_at(s))
+            EvidenceUnit(f"{document.doc_id}:{s}-{e}", document.doc_id, s, e, text[s:e], kind, section_at(s),
+                         paragraph=bisect.bisect_right(line_starts, s) - 1)
             for s, e, kind in spans if text[s:e].strip()
         ]
         return _link_lists(units, text)
@@ -129,7 +134,7 @@ class EvidenceSegmenter:
             return "toc"
         if _CAPTION.match(stripped):
             return "caption"
-        if _SOURCE_NOTE.match(stripped):
+        if _SOURCE_NOTE.match(stripped) or _REFERENCE.search(stripped):
             return "source_note"
         if self._headings.match(stripped) is not None and not re.search(r"[。；！？]", stripped[:-1]):
             return "heading"
@@ -229,7 +234,7 @@ def _link_lists(units: list[EvidenceUnit], text: str) -> list[EvidenceUnit]:
                     item = out[k]
                     kind = item.kind if item.kind == "heading" else "list_item"
                     out[k] = EvidenceUnit(item.unit_id, item.doc_id, item.start, item.end, item.text, kind,
-                                          item.section, lead.unit_id)
+                                          item.section, lead.unit_id, item.paragraph)
             i = max(i + 1, items[-1] + 1 if items else i + 1)
             continue
         i += 1

@@ -156,6 +156,12 @@ def make_chat_model(settings: Settings, backend: str):
     raise ValueError(f"unknown assistant back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
+def _english_title(retriever):
+    from assistant.assistant import index_english_title
+
+    return index_english_title(retriever)
+
+
 def stage_config(stage, overrides: dict):
     """``stage.Config`` with the settings' overrides (``ValueError`` naming an unknown key)."""
     return stage.config_from_dict({**overrides, "stage": stage.name}) if overrides else stage.Config()
@@ -187,7 +193,8 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
         selector=EvidenceSelector(embeddings, evidence_of(retriever), stage_config(EvidenceSelector, options.select)),
         gate=RefusalGate(stage_config(RefusalGate, options.gate)),
         verifier=ClaimVerifier(stage_config(ClaimVerifier, options.verify)),
-        model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose))
+        model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose),
+                                      english_title=_english_title(retriever))
                         if chat_model is not None else None),
         language=options.language,
     )

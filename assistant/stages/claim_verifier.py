@@ -48,7 +48,8 @@ class ClaimVerifier(Stage):
         kept: list[Claim] = []
         for claim in state.claims:
             cited = [by_n[n] for n in claim.cited if n in by_n] or [e for e in state.evidence if e.role == "answer"]
-            if not unfounded(claim.text, [e.text for e in cited], question):
+            # A claim may name its report: titles count as what the units say.
+            if not unfounded(claim.text, [e.text for e in cited] + [e.doc_title for e in cited], question):
                 kept.append(claim)
                 continue
             state.dropped.append(claim.text)

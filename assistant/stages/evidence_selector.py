@@ -32,9 +32,9 @@ _CONNECTIVE = re.compile(
     r"^(?:其中|此外|另外|同时|而且|并且|但是?|然而|因此|所以|这|该|其|此|上述|对此|为此|与此同时|"
     r"(?:This|These|That|It|Its|They|Their|Meanwhile|However|Moreover|Of these)\b)"
 )
-_LIST_QUESTION = re.compile(r"哪些|哪几|几个方面|几项|几方面|哪[一二三四五六七八九十两\d]+|\bwhich\b|\bwhat are\b|\blist\b|\bname the\b|"
-                            r"\bwhat (?:\w+ ){0,3}(?:measures|challenges|areas|steps|principles|actions|priorities)\b",
-                            re.IGNORECASE)
+# A following sentence opening like this elaborates on the one before ("具体而言，投资方面…").
+_ELABORATION = re.compile(r"^(?:具体而言|具体来看|具体来说|具体地|例如|比如|譬如|其中|此外|另外|同时|特别是|尤其是|"
+                          r"(?:For example|For instance|Specifically|In particular)\b)")
 
 
 class EvidenceSelector(Stage):
@@ -45,12 +45,21 @@ class EvidenceSelector(Stage):
         # Answer units (before list items and context). Dev set: 3 kept key facts of 2-fact
         # questions split across sentences; more added distractors to the model's prompt.
         max_units: int = 3
-        # Units scoring within this of the best are kept (cosines of true evidence sit
-        # 0.05-0.1 above their neighbours on the dev set).
-        margin: float = 0.1
+        # Units scoring within this of the best are kept, by question language. Dev set
+        # (`answer_benchmark.py select --sweep select.margin_zh=...`): zh 0.1 -> 0.2 raised
+        # evidence found 0.71 -> 0.74 and key facts 0.77 -> 0.80 for 0.03 precision; en (dense
+        # cosines across languages spread wider) 0.2 cost 0.16 precision for +0.02 key facts.
+        margin_zh: float = 0.2
+        margin_en: float = 0.1
         # Character budget for answer and context units (list items have their own cap).
         max_chars: int = 450
         max_items: int = 8
+        max_item_chars: int = 600
+        # A unit this short that opens its paragraph is a heading in all but name: it brings up to
+        # max_following sentences after it (dev: "…进入酝酿调整期。" answered "why" with itself).
+        heading_like_chars: int = 30
+        max_following: int = 3
+        max_elaborations: int = 2
         lexical_weight_zh: float = 0.5
         lexical_weight_en: float = 0.2
         rank_prior: float = 0.03
@@ -121,57 +130,89 @@ class EvidenceSelector(Stage):
     def choose(self, question: str, units: list[EvidenceUnit], scores: np.ndarray) -> list[tuple[EvidenceUnit, float, str]]:
         """``(unit, score, role)`` of the chosen units, in the order they are numbered."""
         cfg = self.config
+        margin = cfg.margin_zh if detect_language(question) == "zh" else cfg.margin_en
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
-        answerable = [i for i in order if units[i].answerable or self._has_items(units[i])]
-        if not answerable:
+        selectable = [i for i in order if units[i].answerable or self._items(units[i])]
+        if not selectable:
             return []
-        best = float(scores[answerable[0]])
+        best = float(scores[selectable[0]])
         chosen: dict[str, tuple[EvidenceUnit, float, str]] = {}
-        used = 0
-        for i in answerable:
-            unit = units[i]
-            if len(chosen) >= cfg.max_units or scores[i] < best - cfg.margin:
+        budget = {"answer": cfg.max_chars, "item": cfg.max_item_chars}
+
+        def add(unit: EvidenceUnit, score: float, role: str) -> bool:
+            pool = "item" if role == "item" else "answer"
+            if unit.unit_id in chosen or (len(unit.text) > budget[pool] and chosen):
+                return False
+            chosen[unit.unit_id] = (unit, score, role)
+            budget[pool] -= len(unit.text)
+            return True
+
+        picked = 0
+        for i in selectable:
+            unit, score = units[i], float(scores[i])
+            if picked >= cfg.max_units or score < best - margin:
                 break
-            if unit.unit_id in chosen:
+            if unit.unit_id in chosen or (unit.answerable and not add(unit, score, "answer")):
                 continue
-            if used + len(unit.text) > cfg.max_chars and chosen:
-                continue
-            if unit.answerable:
-                chosen[unit.unit_id] = (unit, float(scores[i]), "answer")
-                used += len(unit.text)
-            context = self._context(unit, units)
-            if context is not None and context.unit_id not in chosen and used + len(context.text) <= cfg.max_chars:
-                chosen[context.unit_id] = (context, float(scores[i]), "context")
-                used += len(context.text)
-            if self._has_items(unit) and (not unit.answerable or _LIST_QUESTION.search(question)):
-                for item in self._items(unit)[: cfg.max_items]:
-                    chosen.setdefault(item.unit_id, (item, float(scores[i]), "item"))
+            picked += 1
+            for context in self._before(unit):
+                add(context, score, "context")
+            items = self._items(unit)
+            for item in items[: cfg.max_items]:
+                add(item, score, "item")
+            if not items:
+                for context in self._after(unit):
+                    add(context, score, "context")
         return self._group(list(chosen.values()))
 
     # -------------------------------------------------------------------------- structure
-    def _has_items(self, unit: EvidenceUnit) -> bool:
-        store = self.store()
-        return store is not None and bool(store.items_of(unit.unit_id))
-
     def _items(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
+        """The list items ``unit`` introduces (none when it is not a lead)."""
         store = self.store()
         return [store.units[i] for i in store.items_of(unit.unit_id)] if store is not None else []
 
-    def _context(self, unit: EvidenceUnit, units: list[EvidenceUnit]) -> EvidenceUnit | None:
-        """The sentence before a unit that opens with a connective, or the lead of a list item."""
+    def _before(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
+        """What a unit needs in front of it: a list item's lead, or the sentence before one that
+        opens with a connective ("其中", "此外", "This")."""
         store = self.store()
         if store is None:
-            return None
+            return []
         if unit.lead is not None:
             lead = store.unit(unit.lead)
-            return lead if lead is not None and lead.answerable else None
-        if not _CONNECTIVE.match(unit.text):
-            return None
-        position = store.position(unit.unit_id)
-        if position is None or position == 0:
-            return None
-        previous = store.units[position - 1]
-        return previous if previous.doc_id == unit.doc_id and previous.answerable else None
+            return [lead] if lead is not None and lead.answerable else []
+        previous = store.previous_of(unit.unit_id)
+        if _CONNECTIVE.match(unit.text) and previous is not None and previous.answerable and previous.paragraph == unit.paragraph:
+            return [previous]
+        return []
+
+    def _after(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
+        """What a unit announces after it: a short heading-like sentence ("…进入酝酿调整期。" on a
+        line of its own, or opening its paragraph) brings the sentences that follow it; any unit
+        brings following sentences of its paragraph that open with an elaborating connective
+        ("具体而言", "例如", "此外")."""
+        store = self.store()
+        if store is None:
+            return []
+        cfg = self.config
+        out: list[EvidenceUnit] = []
+        previous = store.previous_of(unit.unit_id)
+        opens_paragraph = previous is None or previous.paragraph != unit.paragraph
+        current = unit
+        if len(unit.text) <= cfg.heading_like_chars and opens_paragraph:
+            while len(out) < cfg.max_following:
+                current = store.next_of(current.unit_id)
+                if current is None or not current.answerable or current.kind == "list_item":
+                    break
+                if out and current.paragraph != out[0].paragraph:
+                    break
+                out.append(current)
+            return out
+        while len(out) < cfg.max_elaborations:
+            current = store.next_of(current.unit_id)
+            if current is None or current.paragraph != unit.paragraph or not _ELABORATION.match(current.text):
+                break
+            out.append(current)
+        return out
 
     @staticmethod
     def _group(chosen: list[tuple[EvidenceUnit, float, str]]) -> list[tuple[EvidenceUnit, float, str]]:

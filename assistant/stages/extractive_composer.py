@@ -56,9 +56,14 @@ class ExtractiveComposer(Stage):
     def run(self, state: AnswerState) -> AnswerState:
         claims = [Claim(e.text, (e.n,)) for e in state.evidence]
         if state.language == "en":
-            claims.insert(0, Claim(self.english_lead(state.evidence), tuple(e.n for e in state.evidence if e.role == "answer"), "lead"))
+            claims.insert(0, self.lead(state.evidence))
         state.claims = claims
         return state
+
+    def lead(self, evidence: list[Evidence]) -> Claim:
+        """The English lead claim, citing the answer units."""
+        cited = tuple(e.n for e in evidence if e.role == "answer") or tuple(e.n for e in evidence)
+        return Claim(self.english_lead(evidence), cited, "lead")
 
     def english_lead(self, evidence: list[Evidence]) -> str:
         """"From “<English title>” (<year>): <figures and names>." for each report cited."""
@@ -73,4 +78,4 @@ class ExtractiveComposer(Stage):
             facts = facts[: self.config.max_facts]
             said = f": {', '.join(facts)}" if facts else ""
             parts.append(f"From “{title}”{said}")
-        return "; ".join(parts) + ". The source passages (in Chinese):"
+        return "; ".join(parts) + "."

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+
+QUERY_CACHE_SIZE = 256
 
 
 class VectorEmbeddings(Embeddings, ABC):
@@ -26,6 +31,9 @@ class VectorEmbeddings(Embeddings, ABC):
             raise ValueError("fingerprint must be a non-empty string (sha256 of the model weights)")
         self.name = name
         self.fingerprint = fingerprint
+        # The retriever and the evidence selector embed the same question: remember recent ones.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @property
     @abstractmethod
@@ -56,7 +64,18 @@ class VectorEmbeddings(Embeddings, ABC):
         """One unit-length float32 vector of shape ``(dimension,)``."""
         if not isinstance(text, str):
             raise TypeError(f"query must be a string, got {type(text).__name__}")
-        return self._normalised(self._encode_queries([text]), 1)[0]
+        with self._queries_lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached.copy()
+        vector = self._normalised(self._encode_queries([text]), 1)[0]
+        vector.setflags(write=False)
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vector.copy()
 
     # LangChain API -----------------------------------------------------------------------------
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
