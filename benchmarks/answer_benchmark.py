@@ -107,17 +107,23 @@ def gate(args: argparse.Namespace) -> None:
     settings = load_settings({"data_dir": args.data_dir,
                               "assistant.gate": {"refuse_below": -1.0, "min_unit_cosine": -1.0}})
     assistant = make_assistant(settings, "extractive")
-    best: dict[bool, list[float]] = {True: [], False: []}
+    from assistant.stages.refusal_gate import _ASKS_FOR_FIGURE, states_a_figure
+
+    best: dict[bool, list[tuple[float, bool]]] = {True: [], False: []}
     for item in load_items(args.dataset):
         answer = assistant.preview(item["question"], item.get("history", []))
         cosine = max((e.cosine for e in answer.evidence if e.role == "answer"), default=-1.0)
-        best[bool(item["evidence"])].append(cosine)
+        question = answer.standalone_question
+        figure_missing = bool(_ASKS_FOR_FIGURE.search(question)) and not states_a_figure(question, answer.evidence)
+        best[bool(item["evidence"])].append((cosine, figure_missing))
     for label, values in (("answerable", best[True]), ("unanswerable", best[False])):
-        print(f"{label}: n={len(values)} best unit cosine " + " ".join(f"{v:.3f}" for v in sorted(values)))
-    print("| min_unit_cosine | unanswerable refused | answerable refused |")
-    print("|---|---|---|")
-    for threshold in [x / 100 for x in range(30, 62, 2)]:
-        print(f"| {threshold:.2f} | {mean(v < threshold for v in best[False]):.3f} | {mean(v < threshold for v in best[True]):.3f} |")
+        print(f"{label}: n={len(values)} best unit cosine " + " ".join(f"{v:.3f}" for v, _ in sorted(values))
+              + f"; asks for a figure its evidence lacks: {sum(m for _, m in values)}")
+    print("| min_unit_cosine | unanswerable refused | answerable refused | with the figure rule: unanswerable | answerable |")
+    print("|---|---|---|---|---|")
+    for threshold in [x / 100 for x in range(40, 62, 2)]:
+        print(f"| {threshold:.2f} | {mean(v < threshold for v, _ in best[False]):.3f} | {mean(v < threshold for v, _ in best[True]):.3f} "
+              f"| {mean(v < threshold or m for v, m in best[False]):.3f} | {mean(v < threshold or m for v, m in best[True]):.3f} |")
 
 
 # ----------------------------------------------------------------------------------- oracle
