@@ -12,8 +12,9 @@ from assistant.prompt import answer_messages
 from assistant.passage import Passage
 from assistant_test_doubles import LexicalRetriever, make_result
 from ingest.document import Chunk
+from reportqa.models import ModelRegistry
 
-MODEL = Path.home() / ".cache/reportqa/models/qwen2.5-1.5b-instruct-q4/model.gguf"
+MODEL = ModelRegistry(cache_dir=Path.home() / ".cache/reportqa").model_dir("qwen2.5-coder-1.5b-instruct-q4") / "model.gguf"
 
 PLANTED = (
     "日本于2021年9月设立数字厅，负责推进行政数字化。"
@@ -43,7 +44,7 @@ def test_planted_delimiters_cannot_close_the_passage_block():
 @pytest.fixture(scope="module")
 def local_assistant() -> Assistant:
     if not MODEL.is_file():
-        pytest.fail(f"{MODEL} is not assembled (reportqa models pull qwen2.5-1.5b-instruct-q4)")
+        pytest.fail(f"{MODEL} is not assembled (reportqa models pull qwen2.5-coder-1.5b-instruct-q4)")
     model = LlamaCppChatModel(model_path=str(MODEL), n_ctx=4096, max_tokens=128, temperature=0)
     return Assistant(
         retriever=LexicalRetriever(chunks=library()), chat_model=model, backend="local",

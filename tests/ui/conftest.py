@@ -44,7 +44,7 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "data_dir": str(data_dir),
         "library_dir": str(library_dir),
         "assistant.backend": "extractive",
-        "models.chat_model": "qwen2.5-0.5b-instruct-q4",
+        "models.chat_model": "qwen2.5-coder-0.5b-instruct-q4",
     })
     # The copy's documents have other source paths, so indexing it re-embeds every chunk: seed the
     # app's embedding cache with the session index's vectors so that nothing is computed twice.
