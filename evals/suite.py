@@ -22,7 +22,7 @@ LANGUAGES = ("zh", "en")
 UNANSWERABLE = "unanswerable"
 FILTER_KEYS = ("id", "lang", "type")
 _REQUIRED = ("id", "lang", "type", "question", "answer", "key_facts", "evidence")
-_OPTIONAL = ("history",)
+_OPTIONAL = ("history", "draft", "meta")
 
 
 class SuiteFormatError(ValueError):
@@ -46,6 +46,10 @@ class SuiteItem:
     key_facts: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     history: tuple[Mapping[str, str], ...] = field(default=())
+    # A draft's gold is not written yet (e.g. exported ratings): it may lack key facts, evidence
+    # and a reference answer, and the metrics that need what is missing are left out for it.
+    draft: bool = False
+    meta: Mapping[str, Any] = field(default_factory=dict)  # provenance, carried along, never scored
 
     @property
     def answerable(self) -> bool:
@@ -63,6 +67,10 @@ class SuiteItem:
         }
         if self.history:
             data["history"] = [dict(turn) for turn in self.history]
+        if self.draft:
+            data["draft"] = True
+        if self.meta:
+            data["meta"] = dict(self.meta)
         return data
 
 
@@ -97,7 +105,13 @@ def parse_item(data: Any) -> SuiteItem:
         if not isinstance(ev, dict) or not _is_text(ev.get("doc")) or not _is_text(ev.get("quote")):
             raise ValueError(f"evidence[{n}] must be an object with non-empty 'doc' and 'quote'")
     answerable = data["type"] != UNANSWERABLE
-    if answerable and (not evidence or not facts):
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise ValueError("draft must be true or false")
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ValueError("meta must be a JSON object")
+    if answerable and not draft and (not evidence or not facts):
         raise ValueError(f"a {data['type']!r} item needs at least one key fact and one evidence quote")
     if not answerable and evidence:
         raise ValueError("an unanswerable item must have empty evidence")
@@ -116,6 +130,8 @@ def parse_item(data: Any) -> SuiteItem:
         key_facts=tuple(facts),
         evidence=tuple(Evidence(doc=ev["doc"], quote=ev["quote"]) for ev in evidence),
         history=tuple({"q": t["q"], "a": t["a"]} for t in history),
+        draft=draft,
+        meta=meta,
     )
 
 

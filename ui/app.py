@@ -341,6 +341,18 @@ def build_app(
 
         # ----- chat events -----------------------------------------------------------------
         chat_outputs = [conversation, chat_view, sources, copy_box]
+
+        def thumb_states(conv: Conversation) -> list[Any]:
+            """The thumb of the latest answer's rating is shown selected, the other one not."""
+            rating, _ = chat.feedback_state(conv)
+            return [gr.update(variant="primary" if rating == r else "secondary",
+                              elem_classes=["rq-rated"] if rating == r else []) for r in ("up", "down")]
+
+        def feedback_view(conv: Conversation) -> list[Any]:
+            """After a new answer (or a new chat) the panel rates that one: its state, no old message."""
+            return [*thumb_states(conv), ""]
+
+        feedback_outputs = [thumbs_up, thumbs_down, feedback_message]
         asking: list[Any] = []
 
         def ask_after(trigger: Callable[..., Any]) -> None:
@@ -353,14 +365,16 @@ def build_app(
                 concurrency_id="generate", concurrency_limit=concurrency, show_progress="hidden",
             )
             asking.extend([first_step, second_step])
+            second_step.then(feedback_view, conversation, feedback_outputs, queue=False, show_progress="hidden")
 
         ask_after(question.submit)
         ask_after(send.click)
         for button, text in example_buttons:
             ask_after(button.click(lambda text=text: text, None, question, queue=False).then)
 
-        stop.click(chat.stop, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None)
-        new.click(chat.new_chat, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None)
+        for control, action in ((stop, chat.stop), (new, chat.new_chat)):
+            control.click(action, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None).then(
+                feedback_view, conversation, feedback_outputs, queue=False, show_progress="hidden")
 
         def on_cite(conv: Conversation, language: str, event: gr.EventData):
             data = getattr(event, "_data", None) or {}
@@ -370,15 +384,16 @@ def build_app(
         chat_view.cite(on_cite, [conversation, lang], [conversation, sources, copy_box], concurrency_limit=None,
                        show_progress="hidden").then(None, js=SCROLL_TO_ACTIVE_SOURCE_JS)
 
-        def rate(rating: str) -> Callable[[Conversation, str, str], tuple[str, str]]:
-            def handler(conv: Conversation, text: str, language: str) -> tuple[str, str]:
+        def rate(rating: str) -> Callable[[Conversation, str, str], list[Any]]:
+            def handler(conv: Conversation, text: str, language: str) -> list[Any]:
                 message = chat.rate(conv, rating, text, language)
-                return f'<div class="rq-hint">{escape(message)}</div>', ""
+                # The stored comment is named in the message, so the box is free for the next one.
+                return [f'<div class="rq-hint">{escape(message)}</div>', "", *thumb_states(conv)]
             return handler
 
-        thumbs_up.click(rate("up"), [conversation, comment, lang], [feedback_message, comment], concurrency_limit=None)
-        thumbs_down.click(rate("down"), [conversation, comment, lang], [feedback_message, comment],
-                          concurrency_limit=None)
+        rating_outputs = [feedback_message, comment, thumbs_up, thumbs_down]
+        thumbs_up.click(rate("up"), [conversation, comment, lang], rating_outputs, concurrency_limit=None)
+        thumbs_down.click(rate("down"), [conversation, comment, lang], rating_outputs, concurrency_limit=None)
 
         # ----- library events ----------------------------------------------------------------
         library_outputs = [library_message, documents, status, remove_choice]

@@ -206,8 +206,16 @@ class ChatHandlers:
         return self.view(conversation, lang)
 
     # ----- feedback --------------------------------------------------------------------
+    @staticmethod
+    def feedback_state(conversation: Conversation | None) -> tuple[str | None, str]:
+        """The latest finished answer's rating (the selected thumb, or None) and its stored comment."""
+        latest = (conversation or Conversation()).latest_answered()
+        return (latest[1].rating, latest[1].feedback_comment) if latest is not None else (None, "")
+
     def rate(self, conversation: Conversation | None, rating: str, comment: str, lang: str) -> str:
-        """Store a rating of the latest finished answer; returns the message to show."""
+        """Store a rating of the latest finished answer; returns the message to show.
+
+        Changing the rating with an empty comment box keeps the comment given before."""
         labels = labels_for(lang)
         latest = (conversation or Conversation()).latest_answered()
         if latest is None:
@@ -215,9 +223,11 @@ class ChatHandlers:
         _, turn = latest
         answer = turn.shown
         assert answer is not None
+        comment = (comment or "").strip() or turn.feedback_comment
         if turn.feedback_id is not None:
-            self.feedback_store.update(turn.feedback_id, rating=rating, comment=comment or "")  # type: ignore[arg-type]
-            return labels.feedback_saved
+            self.feedback_store.update(turn.feedback_id, rating=rating, comment=comment)  # type: ignore[arg-type]
+            turn.rating, turn.feedback_comment = rating, comment
+            return self._saved(labels, comment)
         citations = [{**c.to_dict(), "quote": self.lookup.span_text(c)} for c in answer.citations]
         try:
             manifest_hash = self.manifest_hash() or ""
@@ -232,6 +242,11 @@ class ChatHandlers:
             backend=answer.backend or turn.backend,
             manifest_hash=manifest_hash,
             refused=answer.refused,
-            comment=comment or "",
+            comment=comment,
         )
-        return labels.feedback_saved
+        turn.rating, turn.feedback_comment = rating, comment
+        return self._saved(labels, comment)
+
+    @staticmethod
+    def _saved(labels: Any, comment: str) -> str:
+        return labels.feedback_saved + (" " + labels.feedback_comment_kept.format(comment=comment) if comment else "")

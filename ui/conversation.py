@@ -28,6 +28,8 @@ class Turn:
     draft: str = ""
     error: str = ""
     feedback_id: int | None = None
+    rating: str | None = None  # "up" / "down" once rated: the selected thumb
+    feedback_comment: str = ""  # the comment stored with the rating
     stream: Iterator[Any] | None = field(default=None, repr=False, compare=False)
     streaming: bool = False  # a generate step is pulling from ``stream``
 

@@ -61,6 +61,7 @@ class UILabels:
     feedback_comment: str
     feedback_comment_placeholder: str
     feedback_saved: str
+    feedback_comment_kept: str  # formatted with the stored comment
     feedback_nothing: str
     # library
     documents: str
@@ -145,6 +146,7 @@ LABELS: dict[UILanguage, UILabels] = {
         feedback_comment="意见（可选）",
         feedback_comment_placeholder="哪里不对？正确答案是什么？",
         feedback_saved="谢谢，评价已保存。",
+        feedback_comment_kept="意见：“{comment}”",
         feedback_nothing="还没有可以评价的回答。",
         documents="资料库中的文档",
         doc_columns=("标题", "文件", "段落数", "索引时间"),
@@ -249,6 +251,7 @@ LABELS: dict[UILanguage, UILabels] = {
         feedback_comment="Comment (optional)",
         feedback_comment_placeholder="What is wrong? What is the right answer?",
         feedback_saved="Thank you, your rating was saved.",
+        feedback_comment_kept="Comment: “{comment}”",
         feedback_nothing="There is no answer to rate yet.",
         documents="Documents in the library",
         doc_columns=("Title", "File", "Chunks", "Indexed at"),
