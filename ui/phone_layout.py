@@ -12,10 +12,12 @@ PHONE_CSS = """
 @media (max-width: 640px) {
   .gradio-container { padding: 6px 8px !important; }
   #rq-header { flex-wrap: wrap !important; gap: 2px 8px !important; align-items: center; }
-  #rq-header > * { min-width: 0 !important; }
-  #rq-header > :first-child { flex: 1 1 60% !important; }
-  #rq-header #rq-lang { flex: 0 0 auto !important; max-width: none; min-width: 0 !important;
-    padding: 0 !important; border: none; background: none; box-shadow: none; }
+  #rq-header > :first-child { flex: 1 1 0 !important; min-width: 0 !important; }
+  #rq-header > .form { flex: 0 0 auto !important; min-width: 0 !important; border: none; background: none;
+    box-shadow: none; }
+  #rq-header #rq-lang { flex: 0 0 auto !important; width: max-content; min-width: 0 !important;
+    overflow: visible !important; padding: 0 !important; border: none; background: none; box-shadow: none; }
+  #rq-lang .wrap { flex-wrap: nowrap !important; gap: 4px !important; }
   #rq-lang .block-title, #rq-lang > span, #rq-lang [data-testid="block-info"] { display: none !important; }
   #rq-lang label { padding: 2px 8px !important; font-size: .8rem; }
   .rq-title h1 { font-size: 1.1rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
