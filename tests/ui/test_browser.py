@@ -1,7 +1,9 @@
 """The real app in a real (headless) Chromium: questions in both languages, citations, copying an
-answer, uploading and removing a report, stopping a model mid-answer.
+answer, uploading and removing a report, stopping a model mid-answer; the phone layout (390x844),
+the rating state, and the chat following answers on a desktop unless the user scrolled up.
 
-Screenshots of every step are saved in the test's tmp dir (see the ``screenshots`` print).
+Screenshots of every step are saved in the test's tmp dir, or for the layout tests under the app's
+data dir in ``screenshots/`` (see the ``screenshots`` prints).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from ui.app import DEFAULT_EXAMPLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -370,11 +374,13 @@ def test_desktop_chat_follows_answers_unless_scrolled_up(chromium, served_app):
         page = context.new_page()
         page.goto(served_app.url)
         page.wait_for_function("document.querySelector('.rq-title h1')?.textContent === 'Report Q&A'", timeout=60_000)
-        for question in (EN_QUESTION, ZH_QUESTION, LONG_ANSWER_QUESTION):
+        for question in (EN_QUESTION, ZH_QUESTION, LONG_ANSWER_QUESTION, *DEFAULT_EXAMPLES):
             ask(page, question)
-        page.wait_for_timeout(500)
-        box = page.evaluate(CHAT_SCROLLER_JS)
-        assert box is not None, "three answers should overflow the chat box"
+            page.wait_for_timeout(500)
+            box = page.evaluate(CHAT_SCROLLER_JS)
+            if box is not None:  # the answers overflow the chat box
+                break
+        assert box is not None, "the answers should overflow the chat box"
         assert box["top"] + box["client"] >= box["height"] - 48, box  # followed to the end
         page.screenshot(path=shots / "desktop_01_followed.png")
 
