@@ -47,8 +47,10 @@ let follow = true;
 let turns = element.querySelectorAll('.rq-turn').length;
 let ours = 0;
 const atEnd = (box) => box.scrollHeight - box.scrollTop - box.clientHeight <= NEAR_END;
-element.addEventListener('scroll', (event) => {
-  if (Date.now() < ours) return;
+// The scrolling box is an ancestor of ``element`` (scroll events do not bubble): listen on the
+// document while capturing and keep the events of that box.
+document.addEventListener('scroll', (event) => {
+  if (Date.now() < ours || event.target !== scroller()) return;
   follow = atEnd(event.target);
 }, true);
 const toEnd = (box) => { ours = Date.now() + 250; box.scrollTop = box.scrollHeight; };
