@@ -111,7 +111,8 @@ def render_markdown(summary: RunSummary, *, worst: int = 5) -> str:
         for record in weakest:
             cited = ", ".join(sorted({_escape_cell(doc_label(c)) for c in record.get("citations", [])})) or "none"
             lines.append(
-                f"- **{_escape_cell(record['id'])}** ({_escape_cell(record['type'])}): {_escape_cell(_short(record['question'], 70))} → "
+                f"- **{_escape_cell(record['id'])}** ({_escape_cell(record['type'])}): "
+                f"{_escape_cell(_short(record['question'], 70))} → "
                 f"{_escape_cell(_short(record['answer']))} [cited: {cited}; quality {item_quality(record):.2f}]"
             )
 

@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--n", type=int, default=100, help="rgb: number of questions (seeded sample, default 100)")
     parser.add_argument("--rejection-n", type=int,
                         help="rgb: questions for the rejection run at noise 1.0 (default --n; a subset of them)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the --limit sample; rgb: of question and passage order")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the --limit sample; rgb: of question and passage order")
     parser.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     parser.set_defaults(func=run)
 
@@ -98,7 +99,8 @@ def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: 
     out_dir = args.out or settings.data_dir / "evals" / f"{suite_path.stem}-{backend}"
     info = build_run_info(
         settings=settings, backend=backend, suite=suite_path, suite_sha256=suite_fingerprint(suite_path),
-        index_dir=settings.index_dir, extra={"k": args.k, "filter": args.filter, "limit": args.limit, "sample": sample.to_dict()},
+        index_dir=settings.index_dir,
+        extra={"k": args.k, "filter": args.filter, "limit": args.limit, "sample": sample.to_dict()},
     )
     try:  # checked before any model loads: a mismatching folder fails in a second
         write_run_info(out_dir, info)

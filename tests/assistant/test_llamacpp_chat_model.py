@@ -12,7 +12,8 @@ from assistant.chat_models import LlamaCppChatModel, LlamaCppError
 from assistant.chat_models.llamacpp_chat_model import load_server
 from reportqa.models import ModelRegistry
 
-SMALL_MODEL = ModelRegistry(cache_dir=Path.home() / ".cache/reportqa").model_dir("qwen2.5-coder-0.5b-instruct-q4") / "model.gguf"
+MODELS = ModelRegistry(cache_dir=Path.home() / ".cache/reportqa")
+SMALL_MODEL = MODELS.model_dir("qwen2.5-coder-0.5b-instruct-q4") / "model.gguf"
 MESSAGES = [SystemMessage("Reply with digits only."), HumanMessage("Count from 1 to 5, separated by commas.")]
 
 

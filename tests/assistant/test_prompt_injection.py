@@ -14,7 +14,8 @@ from assistant_test_doubles import LexicalRetriever, make_result
 from ingest.document import Chunk
 from reportqa.models import ModelRegistry
 
-MODEL = ModelRegistry(cache_dir=Path.home() / ".cache/reportqa").model_dir("qwen2.5-coder-1.5b-instruct-q4") / "model.gguf"
+MODEL = ModelRegistry(cache_dir=Path.home() / ".cache/reportqa").model_dir("qwen2.5-coder-1.5b-instruct-q4") / (
+    "model.gguf")
 
 PLANTED = (
     "日本于2021年9月设立数字厅，负责推进行政数字化。"
