@@ -52,7 +52,7 @@ pull_models() {
 
 pull_test_models() {
   # The OpenAI-compatible back-end is tested against a local server running the small model.
-  "$VENV/bin/reportqa" models pull qwen2.5-0.5b-instruct-q4
+  "$VENV/bin/reportqa" models pull qwen2.5-coder-0.5b-instruct-q4
 }
 
 ensure_chromium() {

@@ -68,10 +68,16 @@ def score_item(item: SuiteItem, record: Mapping[str, Any]) -> dict[str, float]:
         scores["refusal"] = float(refused)
         return scores
     scores["false_refusal"] = float(refused)
+    # Draft items (see SuiteItem.draft) may lack some gold: only what it supports is scored.
+    if item.key_facts:
+        scores["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
+    if item.answer.strip():
+        scores["token_f1"] = token_f1(answer, item.answer)
+        scores["rouge_l"] = rouge_l(answer, item.answer)
+    scores["has_citation"] = has_citation(cited)
+    if not item.evidence:
+        return scores
     scores.update(retrieval_scores(passages_of(record["retrieved"]), item.evidence, RETRIEVAL_KS))
-    scores["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
-    scores["token_f1"] = token_f1(answer, item.answer)
-    scores["rouge_l"] = rouge_l(answer, item.answer)
     precision = citation_precision(cited, item.evidence)
     if precision is not None:
         scores["citation_precision"] = precision
@@ -82,5 +88,4 @@ def score_item(item: SuiteItem, record: Mapping[str, Any]) -> dict[str, float]:
     if span_precision is not None:
         scores["span_citation_precision"] = span_precision
     scores["span_citation_recall"] = citation_recall(spans, item.evidence)
-    scores["has_citation"] = has_citation(cited)
     return scores

@@ -49,6 +49,7 @@ def _passage_entry(result: Any) -> dict[str, Any]:
         "rank": result.rank,
         "chunk_id": chunk.chunk_id,
         "doc_id": chunk.doc_id,
+        "doc_title": getattr(chunk, "doc_title", "") or "",
         "score": round(float(result.score), 6),
         "text": chunk.text,
         "start": chunk.start,
@@ -159,6 +160,7 @@ class SuiteRunner:
                 {
                     "n": c.n,
                     "doc_id": c.doc_id,
+                    "doc_title": getattr(c, "doc_title", "") or "",
                     "start": c.start,
                     "end": c.end,
                     "supported": bool(getattr(c, "supported", True)),

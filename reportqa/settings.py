@@ -32,7 +32,7 @@ class ModelSettings(BaseModel):
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     embedder: str = "embeddinggemma-300m"
-    chat_model: str = "qwen2.5-1.5b-instruct-q4"
+    chat_model: str = "qwen2.5-coder-1.5b-instruct-q4"
     threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
 
 

@@ -19,6 +19,7 @@ from ui.labels import UILabels, labels_for, language_from_accept
 from ui.library_handlers import LibraryHandlers
 from ui.library_manager import LibraryManager
 from ui.passage_lookup import PassageLookup
+from ui.phone_layout import CHAT_SCROLL_JS, PHONE_CSS
 
 BACKENDS = ("local", "openai", "extractive")
 
@@ -161,6 +162,8 @@ CSS = """
 .rq-msg-error { color: #b91c1c; }
 .rq-confirm { font-weight: 600; color: #b91c1c; }
 .rq-hint { font-size: .82rem; color: var(--body-text-color-subdued); }
+.rq-wait { font-size: .8rem; color: var(--body-text-color-subdued); margin: 2px 0 0 20px; }
+#rq-feedback button.rq-rated { box-shadow: 0 0 0 2px var(--color-accent); font-weight: 700; }
 #rq-examples { flex-wrap: wrap; gap: 8px; }
 #rq-examples button { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;
   font-size: .82rem; }
@@ -191,6 +194,7 @@ def build_app(
     concurrency: int = 1,
     stream_interval: float = 0.1,
     context_chars: int = 300,
+    model_speed: Any = None,
 ) -> gr.Blocks:
     """The whole interface.
 
@@ -204,6 +208,8 @@ def build_app(
         concurrency: how many model answers run at once (retrieval and previews get more room).
         stream_interval: seconds between screen updates while tokens stream in.
         context_chars: characters of context shown around a cited span.
+        model_speed: the local model's measured speed (``ui.model_speed.ModelSpeed``), for the
+            expected wait shown while it answers; ``None`` shows only the queue position.
     """
     backends = tuple(backends)
     if not backends or any(b not in BACKENDS for b in backends):
@@ -222,6 +228,8 @@ def build_app(
         feedback_store=feedback_store,
         manifest_hash=lambda: str(library.status().get("manifest_sha256") or ""),
         stream_interval=stream_interval,
+        model_speed=model_speed,
+        model_slots=concurrency,
     )
     lib = LibraryHandlers(manager=library, on_change=lookup.clear)
     policy = library.policy
@@ -245,8 +253,8 @@ def build_app(
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
                         chat_view = gr.HTML(
-                            chat.view(None, "zh").chat, elem_id="rq-chat", js_on_load=CHAT_JS,
-                            apply_default_css=False, autoscroll=True, max_height=640,
+                            chat.view(None, "zh").chat, elem_id="rq-chat", js_on_load=CHAT_JS + CHAT_SCROLL_JS,
+                            apply_default_css=False, autoscroll=False, max_height=640,
                         )
                         question = tr(
                             gr.Textbox(label=first.question, placeholder=first.question_placeholder, lines=1,
@@ -341,6 +349,18 @@ def build_app(
 
         # ----- chat events -----------------------------------------------------------------
         chat_outputs = [conversation, chat_view, sources, copy_box]
+
+        def thumb_states(conv: Conversation) -> list[Any]:
+            """The thumb of the latest answer's rating is shown selected, the other one not."""
+            rating, _ = chat.feedback_state(conv)
+            return [gr.update(variant="primary" if rating == r else "secondary",
+                              elem_classes=["rq-rated"] if rating == r else []) for r in ("up", "down")]
+
+        def feedback_view(conv: Conversation) -> list[Any]:
+            """After a new answer (or a new chat) the panel rates that one: its state, no old message."""
+            return [*thumb_states(conv), ""]
+
+        feedback_outputs = [thumbs_up, thumbs_down, feedback_message]
         asking: list[Any] = []
 
         def ask_after(trigger: Callable[..., Any]) -> None:
@@ -353,14 +373,16 @@ def build_app(
                 concurrency_id="generate", concurrency_limit=concurrency, show_progress="hidden",
             )
             asking.extend([first_step, second_step])
+            second_step.then(feedback_view, conversation, feedback_outputs, queue=False, show_progress="hidden")
 
         ask_after(question.submit)
         ask_after(send.click)
         for button, text in example_buttons:
             ask_after(button.click(lambda text=text: text, None, question, queue=False).then)
 
-        stop.click(chat.stop, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None)
-        new.click(chat.new_chat, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None)
+        for control, action in ((stop, chat.stop), (new, chat.new_chat)):
+            control.click(action, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None).then(
+                feedback_view, conversation, feedback_outputs, queue=False, show_progress="hidden")
 
         def on_cite(conv: Conversation, language: str, event: gr.EventData):
             data = getattr(event, "_data", None) or {}
@@ -370,15 +392,16 @@ def build_app(
         chat_view.cite(on_cite, [conversation, lang], [conversation, sources, copy_box], concurrency_limit=None,
                        show_progress="hidden").then(None, js=SCROLL_TO_ACTIVE_SOURCE_JS)
 
-        def rate(rating: str) -> Callable[[Conversation, str, str], tuple[str, str]]:
-            def handler(conv: Conversation, text: str, language: str) -> tuple[str, str]:
+        def rate(rating: str) -> Callable[[Conversation, str, str], list[Any]]:
+            def handler(conv: Conversation, text: str, language: str) -> list[Any]:
                 message = chat.rate(conv, rating, text, language)
-                return f'<div class="rq-hint">{escape(message)}</div>', ""
+                # The stored comment is named in the message, so the box is free for the next one.
+                return [f'<div class="rq-hint">{escape(message)}</div>', "", *thumb_states(conv)]
             return handler
 
-        thumbs_up.click(rate("up"), [conversation, comment, lang], [feedback_message, comment], concurrency_limit=None)
-        thumbs_down.click(rate("down"), [conversation, comment, lang], [feedback_message, comment],
-                          concurrency_limit=None)
+        rating_outputs = [feedback_message, comment, thumbs_up, thumbs_down]
+        thumbs_up.click(rate("up"), [conversation, comment, lang], rating_outputs, concurrency_limit=None)
+        thumbs_down.click(rate("down"), [conversation, comment, lang], rating_outputs, concurrency_limit=None)
 
         # ----- library events ----------------------------------------------------------------
         library_outputs = [library_message, documents, status, remove_choice]
@@ -386,7 +409,9 @@ def build_app(
         def library_update(view: Any) -> list[Any]:
             return [view.message, view.documents, view.status, gr.update(choices=view.choices, value=None)]
 
-        def add_uploads(files: Any, language: str, progress: gr.Progress = gr.Progress(track_tqdm=True)):
+        # One progress indicator, on the message box, in the interface language (the index's own
+        # tqdm bars are English and would be copied onto every output).
+        def add_uploads(files: Any, language: str, progress: gr.Progress = gr.Progress()):
             return [*library_update(lib.add(files, language, progress)), None]
 
         def refresh_library(language: str):  # another window may have changed the library meanwhile
@@ -396,7 +421,7 @@ def build_app(
         library_tab.select(refresh_library, [lang], library_outputs[1:], concurrency_limit=None,
                            show_progress="hidden")
         add.click(add_uploads, [upload, lang], [*library_outputs, upload],
-                  concurrency_id="library", concurrency_limit=1)
+                  concurrency_id="library", concurrency_limit=1, show_progress_on=[library_message])
 
         def ask_remove(doc_id: str | None, language: str):
             show, message = lib.ask_remove(doc_id, language)
@@ -463,6 +488,6 @@ def launch_app(
         ssr_mode=False,
         footer_links=[],
         theme=gr.themes.Soft(font=FONT_STACK),
-        css=CSS,
+        css=CSS + PHONE_CSS,
     )
     return url

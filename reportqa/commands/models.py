@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     registry = ModelRegistry.from_settings(settings)
-    in_use = {settings.models.embedder, settings.models.chat_model}
+    in_use = {registry.canonical(settings.models.embedder), registry.canonical(settings.models.chat_model)}
     rows = [("NAME", "KIND", "LICENCE", "SIZE", "STATE", "PATH")]
     for spec in registry.entries():
         status = registry.status(spec.name)
@@ -59,11 +59,12 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     if args.all:
         names = [spec.name for spec in registry.entries()]
     else:
-        names = list(dict.fromkeys(args.names or [settings.models.embedder, settings.models.chat_model]))
+        names = args.names or [settings.models.embedder, settings.models.chat_model]
     unknown = [name for name in names if name not in registry]
     if unknown:
         known = ", ".join(spec.name for spec in registry.entries())
         raise CommandError(f"unknown model(s): {', '.join(unknown)}; known models: {known}")
+    names = list(dict.fromkeys(registry.canonical(name) for name in names))  # a former name and its new one
     for name in names:
         print(_describe(registry.pull(name, progress=not args.no_progress, force=args.force)), flush=True)
     return 0

@@ -63,9 +63,10 @@ class AssistantFactory:
     current index, forgotten when the library changes so that new questions search the new index
     (the models themselves stay loaded by the factory functions)."""
 
-    def __init__(self, settings: Settings, library: Any):
+    def __init__(self, settings: Settings, library: Any, *, model_speed: Any = None):
         self.settings = settings
         self.library = library
+        self.model_speed = model_speed  # measures the local model's own timings (ui.model_speed)
         self._cache: dict[tuple[str, int], Any] = {}
         self._lock = threading.Lock()
         library.subscribe(lambda index: self.clear())
@@ -84,7 +85,12 @@ class AssistantFactory:
                 options = self.settings.assistant.model_copy(update={"retrieve": retrieve})
                 settings = self.settings.model_copy(update={"assistant": options})
                 retriever = make_retriever(settings, self.library.index)
-                self._cache[key] = make_assistant(settings, backend, retriever=retriever)
+                assistant = make_assistant(settings, backend, retriever=retriever)
+                if backend == "local" and self.model_speed is not None:
+                    model = assistant.chat_model
+                    if self.model_speed not in (model.callbacks or []):
+                        model.callbacks = [*(model.callbacks or []), self.model_speed]
+                self._cache[key] = assistant
             return self._cache[key]
 
 
@@ -126,6 +132,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     from ui.app import build_app
     from ui.feedback_store import FeedbackStore
     from ui.library_manager import LibraryManager
+    from ui.model_speed import ModelSpeed
     from ui.upload_policy import UploadPolicy
 
     embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
@@ -142,7 +149,8 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         cache=cache,
         index=index,
     )
-    assistants = AssistantFactory(settings, library)
+    model_speed = ModelSpeed(record_path=settings.data_dir / "ui" / "model_speed.json")
+    assistants = AssistantFactory(settings, library, model_speed=model_speed)
     backends = _offered_backends(settings)
     default_backend = settings.assistant.backend if settings.assistant.backend in backends else "extractive"
     if preload:
@@ -162,6 +170,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         default_backend=default_backend,
         default_passages=_default_passages(settings),
         concurrency=settings.ui.concurrency,
+        model_speed=model_speed,
     )
     return ServedUI(app, library, backends, default_backend, cache)
 

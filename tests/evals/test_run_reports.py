@@ -44,7 +44,12 @@ def test_summary_breaks_metrics_down_by_language_and_type(good_run: Path) -> Non
     assert iv.low <= iv.value <= iv.high
 
 
-def test_reports_are_written_with_escaped_content_and_inline_images(good_run: Path) -> None:
+def test_reports_are_written_with_escaped_content_and_inline_images(suite_file: Path, tmp_path: Path) -> None:
+    # Questions and answers are shown for the weakest items: these two miss a key fact.
+    en_001, en_002 = SUITE_ITEMS[1]["question"], SUITE_ITEMS[2]["question"]
+    good_run = _run(suite_file, tmp_path / "markup", {
+        **GOOD_SCRIPT, en_001: {**GOOD_SCRIPT[en_001], "answer": "About a tenth <b>[1]</b>."},
+        en_002: {**GOOD_SCRIPT[en_002], "answer": "Green credit expands."}})
     summary, markdown = write_reports(good_run)
     assert (good_run / "summary.md").read_text(encoding="utf-8") == markdown
     assert "| Recall@5 |" in markdown and "## By question type" in markdown and "## Latency" in markdown

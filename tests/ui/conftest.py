@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: the real app served on a free loopback port, and Chromium."""
+"""Fixtures for the browser tests: the real app served on a free loopback port (Chromium: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -50,7 +44,7 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "data_dir": str(data_dir),
         "library_dir": str(library_dir),
         "assistant.backend": "extractive",
-        "models.chat_model": "qwen2.5-0.5b-instruct-q4",
+        "models.chat_model": "qwen2.5-coder-0.5b-instruct-q4",
     })
     # The copy's documents have other source paths, so indexing it re-embeds every chunk: seed the
     # app's embedding cache with the session index's vectors so that nothing is computed twice.
@@ -69,17 +63,3 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield ServedApp(url=url, settings=settings, served=served)
     finally:
         served.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is not installed: run ./run.sh test, or apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
