@@ -14,6 +14,7 @@ from ingest.language import cjk_ratio
 from ingest.numbers import numbers_in, numbers_in_any_notation
 
 _QUOTED_NAME = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
+_QUOTED = re.compile(r"[《“「][^》”」]*[》”」]")
 
 
 def unfounded(claim: str, sources: list[str], question: str = "") -> list[str]:
@@ -21,7 +22,9 @@ def unfounded(claim: str, sources: list[str], question: str = "") -> list[str]:
     Chinese claim, quoted names. Numbers the question itself gives are allowed."""
     known = set().union(*(numbers_in_any_notation(s) for s in sources)) if sources else set()
     known |= numbers_in(question)
-    missing = sorted(n for n in numbers_in(claim) - known if not _trivial(n))
+    # Numbers inside a quoted title ("COVID-19" in an English report title) name, not state.
+    stated = numbers_in(_QUOTED.sub(" ", claim))
+    missing = sorted(n for n in stated - known if not _trivial(n))
     if cjk_ratio(claim) >= 0.3:
         joined = "".join(sources)
         missing += [name for name in _QUOTED_NAME.findall(claim) if name not in joined]

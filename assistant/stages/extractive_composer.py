@@ -61,8 +61,8 @@ class ExtractiveComposer(Stage):
         return state
 
     def lead(self, evidence: list[Evidence]) -> Claim:
-        """The English lead claim, citing the answer units."""
-        cited = tuple(e.n for e in evidence if e.role == "answer") or tuple(e.n for e in evidence)
+        """The English lead claim, citing the units its facts come from (all but context)."""
+        cited = tuple(e.n for e in evidence if e.role != "context") or tuple(e.n for e in evidence)
         return Claim(self.english_lead(evidence), cited, "lead")
 
     def english_lead(self, evidence: list[Evidence]) -> str:
