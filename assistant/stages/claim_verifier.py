@@ -59,6 +59,6 @@ class ClaimVerifier(Stage):
             if claim.kind == "translation" and len(claim.cited) == 1 and claim.cited[0] in by_n:
                 kept.append(Claim(by_n[claim.cited[0]].text, claim.cited))  # the unit's own words
         state.claims = kept
-        if not any(c.kind != "lead" for c in kept) and not kept:
+        if not kept:
             state.refusal = "unsupported"
         return state
