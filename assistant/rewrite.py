@@ -56,7 +56,7 @@ class QuestionRewriter:
 class RuleBasedRewriter(QuestionRewriter):
     """Prepends the previous question's topic to a short or pronoun-bearing follow-up."""
 
-    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 2):
+    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 3):
         if short_zh_chars < 0 or short_en_words < 0:
             raise ValueError("short_zh_chars and short_en_words must not be negative")
         self.short_zh_chars = short_zh_chars

@@ -60,6 +60,7 @@ class EvidenceSelector(Stage):
         heading_like_chars: int = 30
         max_following: int = 3
         max_elaborations: int = 2
+        heading_reach: int = 160  # characters before a chunk searched for its headings
         lexical_weight_zh: float = 0.5
         lexical_weight_en: float = 0.2
         rank_prior: float = 0.03
@@ -104,7 +105,11 @@ class EvidenceSelector(Stage):
         for rank, result in enumerate(state.results):
             chunk = result.chunk
             if store is not None and len(store):
-                rows = store.in_chunk(chunk)
+                # Headings sit between chunks (the chunk carries them as its section path): the
+                # ones just before a chunk can lead the list of sub-headings inside it.
+                before = [i for i in store.in_span(chunk.doc_id, chunk.start - self.config.heading_reach, chunk.start)
+                          if store.units[i].kind == "heading"]
+                rows = before + store.in_chunk(chunk)
                 pairs = [(store.units[i], store.vectors[i]) for i in rows]
             else:
                 pairs = self._units_of(chunk)
