@@ -115,6 +115,10 @@ _TABLE_CAPTION = re.compile(r"^(?:表|Table)\s*\d", re.IGNORECASE)
 # within this many lines; otherwise its end is unknown and its lines stay body text.
 _MAX_CELL_TABLE_LINES = 80
 
+# At most this share of a document's lines may be dropped as running headers and footers, or
+# as pull-quotes. Measured on the five reports: 0-0.6% of their lines are headers.
+MAX_REPEATED_SHARE = 0.5
+
 LineKind = Literal["blank", "text", "heading", "table", "caption", "separator", "noise"]
 
 
@@ -237,11 +241,19 @@ class TextCleaner:
                 for neighbour in texts[max(0, index - 2) : index + 3]:
                     near_page_number.add(neighbour.text)
         first_text = texts[0] if texts else None
-        for line in texts:
-            count = counts.get(line.text, 0)
-            repeated = count >= self.repeated_line_min or (count >= 2 and line.text in near_page_number)
-            if repeated and line is not first_text:
-                line.kind = "noise"
+        repeated = [
+            line for line in texts
+            if line is not first_text and (
+                counts.get(line.text, 0) >= self.repeated_line_min
+                or (counts.get(line.text, 0) >= 2 and line.text in near_page_number)
+            )
+        ]
+        # Headers and footers are a few lines a page; when repeated lines are most of the text,
+        # they are its content (a file of identical lines collapsed to its first one).
+        if len(repeated) > MAX_REPEATED_SHARE * len(texts):
+            return
+        for line in repeated:
+            line.kind = "noise"
 
     @staticmethod
     def _drop_pull_quotes(lines: list[_Line], window: int = 3000) -> None:
@@ -249,14 +261,20 @@ class TextCleaner:
         in large type, often in the middle of a sentence (000: “…因出于国家安全” / quote /
         “考虑，宣布禁止…”): drop it so that the sentence joins up again."""
         before = ""
+        quotes: list[_Line] = []
+        texts = 0
         for line in lines:
             if line.kind != "text":
                 continue
+            texts += 1
             quote = len(line.text) >= 15 and _ends_paragraph(line.text) and not _CAPTION.match(line.text)
             if quote and line.text in before:
-                line.kind = "noise"
+                quotes.append(line)
                 continue
             before = (before + line.text)[-window:]
+        if len(quotes) <= MAX_REPEATED_SHARE * texts:  # else the repetition is the content
+            for line in quotes:
+                line.kind = "noise"
 
     @staticmethod
     def _is_noise(text: str) -> bool:

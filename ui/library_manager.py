@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from index.chunk_store import DocumentInfo
+from index.errors import IndexLockedError
 from index.library_index import LibraryIndex, Pipeline
 from ingest.errors import IngestError
 from ui.upload_policy import UploadPolicy, UploadRejected
@@ -208,9 +209,11 @@ class LibraryManager:
             )
         except Exception as exc:  # the index swap is atomic: only our copies need undoing
             logger.exception("indexing uploads failed")
+            busy = isinstance(exc, IndexLockedError)
             for name, target in copied:
                 target.unlink(missing_ok=True)
-                report.rejected.append((name, UploadRejected("index_failed", detail=str(exc))))
+                rejection = UploadRejected("index_busy") if busy else UploadRejected("index_failed", detail=str(exc))
+                report.rejected.append((name, rejection))
             return
         failed = {Path(error.path).name: error for error in result.errors}
         counts = {doc.doc_id: doc.chunks for doc in result.index.documents()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -263,3 +264,29 @@ def test_badly_damaged_utf8_is_refused_rather_than_read_as_mojibake(tmp_path, pi
     else:  # whatever reading is taken must not be mostly half-width katakana or compatibility ideographs
         odd = sum(1 for char in document.text if "\uff61" <= char <= "\uff9f" or "\uf900" <= char <= "\ufaff")
         assert odd <= len(document.text) // 100
+
+
+def test_survey_gives_every_skipped_entry_its_reason(tmp_path):
+    # Regression: hidden names and unsupported files were skipped without a word, and a link
+    # inside the library to any file on the machine got that file indexed.
+    library = tmp_path / "library"
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret", encoding="utf-8")
+    for name in ("a.txt", "a.meta.json", ".hidden.txt", "notes.xlsx", ".git/config.txt", "sub/b.md"):
+        (library / name).parent.mkdir(parents=True, exist_ok=True)
+        (library / name).write_text("x", encoding="utf-8")
+    (library / "leak.txt").symlink_to(outside / "secret.txt")
+    (library / "leaks").symlink_to(outside, target_is_directory=True)
+    (library / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (library / "alias.txt").symlink_to(library / "sub" / "b.md")  # inside: allowed
+
+    found, skipped = IngestPipeline.survey(library)
+    assert [p.relative_to(library).as_posix() for p in found] == ["a.txt", "alias.txt", "sub/b.md"]
+    reasons = {Path(error.path).name: error.reason for error in skipped}
+    assert set(reasons) == {".hidden.txt", "notes.xlsx", ".git", "leak.txt", "leaks", "dangling.txt"}
+    assert "hidden" in reasons[".hidden.txt"] and "hidden" in reasons[".git"]
+    assert "unsupported file type '.xlsx'" in reasons["notes.xlsx"]
+    assert "outside the library folder" in reasons["leak.txt"] and "outside" in reasons["leaks"]
+    assert "broken link" in reasons["dangling.txt"]
+    assert IngestPipeline.discover(library) == found
