@@ -85,6 +85,9 @@ class UISettings(BaseModel):
     username: str | None = None
     password: str | None = None
     max_upload_mb: float = Field(20.0, gt=0)
+    # Files posted to the upload endpoint but never added are deleted after this long (an
+    # upload is added within a minute or two of being posted).
+    upload_cache_seconds: int = Field(3600, ge=60)
     concurrency: int = Field(1, ge=1)
 
 

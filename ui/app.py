@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -191,6 +193,8 @@ def build_app(
     concurrency: int = 1,
     stream_interval: float = 0.1,
     context_chars: int = 300,
+    upload_cache: str | Path | None = None,
+    upload_max_age: int | None = None,
 ) -> gr.Blocks:
     """The whole interface.
 
@@ -204,6 +208,9 @@ def build_app(
         concurrency: how many model answers run at once (retrieval and previews get more room).
         stream_interval: seconds between screen updates while tokens stream in.
         context_chars: characters of context shown around a cited span.
+        upload_cache: the folder Gradio keeps posted files in (e.g. inside the data directory);
+            files are deleted from it once added or rejected. None: Gradio's temporary folder.
+        upload_max_age: seconds after which posted files never added are deleted (None: kept).
     """
     backends = tuple(backends)
     if not backends or any(b not in BACKENDS for b in backends):
@@ -223,7 +230,10 @@ def build_app(
         manifest_hash=lambda: str(library.status().get("manifest_sha256") or ""),
         stream_interval=stream_interval,
     )
-    lib = LibraryHandlers(manager=library, on_change=lookup.clear)
+    if upload_cache is not None:  # read by Gradio when components and the server are created
+        Path(upload_cache).mkdir(parents=True, exist_ok=True)
+        os.environ["GRADIO_TEMP_DIR"] = str(Path(upload_cache).resolve())
+    lib = LibraryHandlers(manager=library, on_change=lookup.clear, upload_cache=upload_cache)
     policy = library.policy
     first = labels_for("zh")
     translated: list[tuple[Any, Callable[[UILabels], Any]]] = []
@@ -232,7 +242,8 @@ def build_app(
         translated.append((component, lambda labels: gr.update(**update(labels))))
         return component
 
-    with gr.Blocks(title="reportqa", analytics_enabled=False) as app:
+    delete_cache = (upload_max_age, upload_max_age) if upload_max_age else None
+    with gr.Blocks(title="reportqa", analytics_enabled=False, delete_cache=delete_cache) as app:
         conversation = gr.State(Conversation())
         with gr.Row(elem_id="rq-header", equal_height=True):
             header = tr(gr.HTML(header_html(first), apply_default_css=False, js_on_load=None),
@@ -454,9 +465,8 @@ def launch_app(
         server_name=host,
         server_port=port,
         auth=auth,
-        # Gradio refuses far bigger files itself; up to twice the limit they reach the upload
-        # checks, whose message says what the limit is.
-        max_file_size=int(2 * max_upload_mb * 2**20),
+        # Gradio refuses bigger files before storing them (the upload hint states the limit).
+        max_file_size=int(max_upload_mb * 2**20),
         prevent_thread_lock=True,
         show_error=True,
         quiet=quiet,
