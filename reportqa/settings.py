@@ -88,6 +88,9 @@ class UISettings(BaseModel):
     # Files posted to the upload endpoint but never added are deleted after this long (an
     # upload is added within a minute or two of being posted).
     upload_cache_seconds: int = Field(3600, ge=60)
+    # How often a running server looks at the index manifest for a build or update made by
+    # another process (one stat() call).
+    index_check_seconds: float = Field(2.0, ge=0)
     concurrency: int = Field(1, ge=1)
 
 

@@ -223,6 +223,7 @@ def build_app(
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
 
     lookup = PassageLookup(library, context_chars=context_chars)
+    library.subscribe(lambda index: lookup.clear())  # also when another process rebuilt the index
     chat = ChatHandlers(
         assistant_factory=assistant_factory,
         lookup=lookup,

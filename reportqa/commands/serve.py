@@ -66,7 +66,7 @@ class AssistantFactory:
     def __init__(self, settings: Settings, library: Any):
         self.settings = settings
         self.library = library
-        self._cache: dict[tuple[str, int], Any] = {}
+        self._cache: dict[tuple[str, int], tuple[Any, Any]] = {}  # -> (index, assistant over it)
         self._lock = threading.Lock()
         library.subscribe(lambda index: self.clear())
 
@@ -78,13 +78,15 @@ class AssistantFactory:
         from reportqa.factory import make_assistant, make_retriever
 
         key = (backend, int(passages))
+        index = self.library.index  # first: a newer index on disk is switched to (and clears the cache)
         with self._lock:
-            if key not in self._cache:
+            cached = self._cache.get(key)
+            if cached is None or cached[0] is not index:  # built over an older snapshot meanwhile
                 options = self.settings.assistant.model_copy(update={"passages": int(passages)})
                 settings = self.settings.model_copy(update={"assistant": options})
-                retriever = make_retriever(settings, self.library.index)
-                self._cache[key] = make_assistant(settings, backend, retriever=retriever)
-            return self._cache[key]
+                retriever = make_retriever(settings, index)
+                cached = self._cache[key] = (index, make_assistant(settings, backend, retriever=retriever))
+            return cached[1]
 
 
 def _offered_backends(settings: Settings) -> tuple[str, ...]:
@@ -132,6 +134,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         policy=UploadPolicy(max_bytes=int(settings.ui.max_upload_mb * 2**20)),
         cache=cache,
         index=index,
+        check_interval=settings.ui.index_check_seconds,
     )
     assistants = AssistantFactory(settings, library)
     backends = _offered_backends(settings)
