@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ui.answer_markup import escape
 from ui.chat_handlers import AssistantFactory, ChatHandlers
@@ -20,6 +21,7 @@ from ui.feedback_store import FeedbackStore
 from ui.labels import UILabels, labels_for, language_from_accept
 from ui.library_handlers import LibraryHandlers
 from ui.library_manager import LibraryManager
+from ui.login_throttle import LoginThrottle
 from ui.passage_lookup import PassageLookup
 
 BACKENDS = ("local", "openai", "extractive")
@@ -458,11 +460,16 @@ def launch_app(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     max_upload_mb: float = 20.0,
+    login_free_failures: int = 3,
+    login_max_lockout: float = 60.0,
     quiet: bool = True,
 ) -> str:
     """Start serving ``app`` in the background and return its local URL; call
-    ``app.block_thread()`` to wait, ``app.close()`` to stop."""
+    ``app.block_thread()`` to wait, ``app.close()`` to stop. With ``auth``, repeated failed logins
+    from one address are slowed down (see :class:`~ui.login_throttle.LoginThrottle`)."""
+    throttle = Middleware(LoginThrottle, free_failures=login_free_failures, max_lockout=login_max_lockout)
     _, url, _ = app.launch(
+        app_kwargs={"middleware": [throttle]} if auth else None,
         server_name=host,
         server_port=port,
         auth=auth,

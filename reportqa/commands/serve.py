@@ -169,7 +169,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     served = build_ui(settings)
     try:
         url = launch_app(served.app, host=settings.ui.host, port=settings.ui.port, auth=auth,
-                         max_upload_mb=settings.ui.max_upload_mb)
+                         max_upload_mb=settings.ui.max_upload_mb, login_free_failures=settings.ui.login_free_failures,
+                         login_max_lockout=settings.ui.login_max_lockout)
     except OSError as exc:
         served.cache.close()
         raise CommandError(f"cannot listen on {settings.ui.host}:{settings.ui.port}: {exc}") from exc
