@@ -44,6 +44,7 @@ def make_embeddings(settings: Settings):
                 path, name=name, fingerprint=fingerprint, dimension=spec.dimension,
                 threads=settings.models.threads,
             )
+        embeddings.batch_queries = settings.retrieval.batch_queries
         _EMBEDDINGS[key] = embeddings
         return embeddings
 

@@ -56,6 +56,9 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1)
     bm25_weight_zh: float = Field(0.3, ge=0)
     bm25_weight_en: float = Field(0.0, ge=0)
+    # Encode the questions of concurrent requests in one model call (see
+    # benchmarks/load_benchmark.py for what it does under load).
+    batch_queries: bool = True
 
 
 class AssistantSettings(BaseModel):
@@ -96,6 +99,8 @@ class UISettings(BaseModel):
     login_free_failures: int = Field(3, ge=1)
     login_max_lockout: float = Field(60.0, gt=0)
     concurrency: int = Field(1, ge=1)
+    # Questions retrieved and previewed at once (see benchmarks/load_benchmark.py).
+    preview_concurrency: int = Field(4, ge=1)
 
 
 class Settings(BaseSettings):

@@ -193,6 +193,7 @@ def build_app(
     max_passages: int = 20,
     examples: Sequence[str] = DEFAULT_EXAMPLES,
     concurrency: int = 1,
+    preview_concurrency: int = 4,
     stream_interval: float = 0.1,
     context_chars: int = 300,
     upload_cache: str | Path | None = None,
@@ -207,7 +208,9 @@ def build_app(
         backends: the back-ends offered in the settings tab; ``default_backend`` is preselected.
         default_passages, max_passages: the passages-per-answer slider.
         examples: example questions (give some in each language).
-        concurrency: how many model answers run at once (retrieval and previews get more room).
+        concurrency: how many model answers run at once.
+        preview_concurrency: how many questions are retrieved and previewed at once (at least
+            ``concurrency``); their query embeddings are encoded together.
         stream_interval: seconds between screen updates while tokens stream in.
         context_chars: characters of context shown around a cited span.
         upload_cache: the folder Gradio keeps posted files in (e.g. inside the data directory);
@@ -360,7 +363,7 @@ def build_app(
         def ask_after(trigger: Callable[..., Any]) -> None:
             first_step = trigger(
                 chat.start, [question, conversation, backend, passages, lang], [*chat_outputs, question],
-                concurrency_id="preview", concurrency_limit=max(4, concurrency), show_progress="hidden",
+                concurrency_id="preview", concurrency_limit=max(preview_concurrency, concurrency), show_progress="hidden",
             )
             second_step = first_step.then(
                 chat.generate, [conversation, lang], chat_outputs,

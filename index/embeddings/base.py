@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from index.embeddings.query_batcher import QueryBatcher
+
 
 class VectorEmbeddings(Embeddings, ABC):
     """LangChain ``Embeddings`` plus what an index needs to trust the vectors it stores.
@@ -17,7 +19,12 @@ class VectorEmbeddings(Embeddings, ABC):
     in the embedding cache; ``encode_documents``/``encode_query`` return L2-normalised float32
     numpy arrays, so inner product is cosine similarity. Subclasses implement
     ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
+
+    Queries of concurrent callers are encoded together (:class:`QueryBatcher`) while
+    ``batch_queries`` is true.
     """
+
+    batch_queries: bool = True
 
     def __init__(self, *, name: str, fingerprint: str):
         if not isinstance(name, str) or not name.strip():
@@ -26,6 +33,7 @@ class VectorEmbeddings(Embeddings, ABC):
             raise ValueError("fingerprint must be a non-empty string (sha256 of the model weights)")
         self.name = name
         self.fingerprint = fingerprint
+        self._query_batcher = QueryBatcher(lambda texts: self._normalised(self._encode_queries(texts), len(texts)))
 
     @property
     @abstractmethod
@@ -56,6 +64,8 @@ class VectorEmbeddings(Embeddings, ABC):
         """One unit-length float32 vector of shape ``(dimension,)``."""
         if not isinstance(text, str):
             raise TypeError(f"query must be a string, got {type(text).__name__}")
+        if self.batch_queries:
+            return self._query_batcher(text)
         return self._normalised(self._encode_queries([text]), 1)[0]
 
     # LangChain API -----------------------------------------------------------------------------

@@ -156,6 +156,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         default_backend=default_backend,
         default_passages=settings.assistant.passages,
         concurrency=settings.ui.concurrency,
+        preview_concurrency=settings.ui.preview_concurrency,
         upload_cache=settings.data_dir / "gradio-uploads",  # not in uploads_dir: that one is indexed
         upload_max_age=settings.ui.upload_cache_seconds,
     )
