@@ -106,6 +106,15 @@ def run_client(url: str, number: int, rounds: int, asked: list[tuple[str, str]],
             chat.error = f"{type(exc).__name__}: {exc}"
 
 
+def warm_up(url: str, asked: tuple[str, str], backend: str, passages: int, timeout: float) -> None:
+    """One chat before the clock starts: models and caches load on first use."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    client.submit(asked[0], backend, passages, asked[1], api_name="/start").result(timeout=timeout)
+    client.submit(asked[1], api_name="/generate").result(timeout=timeout)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -137,13 +146,15 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="ENV=VALUE",
                         help="extra REPORTQA_* settings for the server, e.g. REPORTQA_UI__CONCURRENCY=2")
     parser.add_argument("--json", type=Path, help="also write the summary and every chat here")
+    parser.add_argument("--url", help="measure a server already running here instead of starting one")
     args = parser.parse_args()
 
     overrides = dict(item.split("=", 1) for item in args.set)
-    server = start_server(args.data_dir, args.backend, free_port(), overrides)
+    server = None if args.url else start_server(args.data_dir, args.backend, free_port(), overrides)
     try:
-        url = wait_until_serving(server, timeout=600)
+        url = args.url or wait_until_serving(server, timeout=600)
         asked = questions()
+        warm_up(url, asked[0], args.backend, args.passages, args.timeout)
         results: list[Chat] = []
         barrier = threading.Barrier(args.clients + 1)
         clock = time.monotonic()
@@ -160,11 +171,12 @@ def main() -> None:
             thread.join()
         summary = summarise(results, time.monotonic() - began)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
     def seconds(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
