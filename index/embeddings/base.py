@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from index.embeddings.query_batcher import QueryBatcher
+
 
 QUERY_CACHE_SIZE = 256
 
@@ -22,7 +24,12 @@ class VectorEmbeddings(Embeddings, ABC):
     in the embedding cache; ``encode_documents``/``encode_query`` return L2-normalised float32
     numpy arrays, so inner product is cosine similarity. Subclasses implement
     ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
+
+    Queries of concurrent callers are encoded together (:class:`QueryBatcher`) while
+    ``batch_queries`` is true.
     """
+
+    batch_queries: bool = True
 
     def __init__(self, *, name: str, fingerprint: str):
         if not isinstance(name, str) or not name.strip():
@@ -34,6 +41,7 @@ class VectorEmbeddings(Embeddings, ABC):
         # The retriever and the evidence selector embed the same question: remember recent ones.
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queries_lock = threading.Lock()
+        self._query_batcher = QueryBatcher(lambda texts: self._normalised(self._encode_queries(texts), len(texts)))
 
     @property
     @abstractmethod
@@ -69,7 +77,11 @@ class VectorEmbeddings(Embeddings, ABC):
             if cached is not None:
                 self._queries.move_to_end(text)
                 return cached.copy()
-        vector = self._normalised(self._encode_queries([text]), 1)[0]
+        if self.batch_queries:
+            vector = self._query_batcher(text)
+        else:
+            vector = self._normalised(self._encode_queries([text]), 1)[0]
+        vector = np.array(vector, dtype=np.float32)
         vector.setflags(write=False)
         with self._queries_lock:
             self._queries[text] = vector

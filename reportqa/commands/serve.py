@@ -67,7 +67,7 @@ class AssistantFactory:
         self.settings = settings
         self.library = library
         self.model_speed = model_speed  # measures the local model's own timings (ui.model_speed)
-        self._cache: dict[tuple[str, int], Any] = {}
+        self._cache: dict[tuple[str, int], tuple[Any, Any]] = {}  # -> (index, assistant over it)
         self._lock = threading.Lock()
         library.subscribe(lambda index: self.clear())
 
@@ -79,19 +79,21 @@ class AssistantFactory:
         from reportqa.factory import make_assistant, make_retriever
 
         key = (backend, int(passages))
+        index = self.library.index  # first: a newer index on disk is switched to (and clears the cache)
         with self._lock:
-            if key not in self._cache:
+            cached = self._cache.get(key)
+            if cached is None or cached[0] is not index:  # built over an older snapshot meanwhile
                 retrieve = {**self.settings.assistant.retrieve, "passages": int(passages)}
                 options = self.settings.assistant.model_copy(update={"retrieve": retrieve})
                 settings = self.settings.model_copy(update={"assistant": options})
-                retriever = make_retriever(settings, self.library.index)
+                retriever = make_retriever(settings, index)
                 assistant = make_assistant(settings, backend, retriever=retriever)
                 if backend == "local" and self.model_speed is not None:
                     model = assistant.chat_model
                     if self.model_speed not in (model.callbacks or []):
                         model.callbacks = [*(model.callbacks or []), self.model_speed]
-                self._cache[key] = assistant
-            return self._cache[key]
+                cached = self._cache[key] = (index, assistant)
+            return cached[1]
 
 
 def _default_passages(settings: Settings) -> int:
@@ -148,6 +150,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         policy=UploadPolicy(max_bytes=int(settings.ui.max_upload_mb * 2**20)),
         cache=cache,
         index=index,
+        check_interval=settings.ui.index_check_seconds,
     )
     model_speed = ModelSpeed(record_path=settings.data_dir / "ui" / "model_speed.json")
     assistants = AssistantFactory(settings, library, model_speed=model_speed)
@@ -171,6 +174,9 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         default_passages=_default_passages(settings),
         concurrency=settings.ui.concurrency,
         model_speed=model_speed,
+        preview_concurrency=settings.ui.preview_concurrency,
+        upload_cache=settings.data_dir / "gradio-uploads",  # not in uploads_dir: that one is indexed
+        upload_max_age=settings.ui.upload_cache_seconds,
     )
     return ServedUI(app, library, backends, default_backend, cache)
 
@@ -182,7 +188,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     served = build_ui(settings)
     try:
         url = launch_app(served.app, host=settings.ui.host, port=settings.ui.port, auth=auth,
-                         max_upload_mb=settings.ui.max_upload_mb)
+                         max_upload_mb=settings.ui.max_upload_mb, login_free_failures=settings.ui.login_free_failures,
+                         login_max_lockout=settings.ui.login_max_lockout)
     except OSError as exc:
         served.cache.close()
         raise CommandError(f"cannot listen on {settings.ui.host}:{settings.ui.port}: {exc}") from exc
