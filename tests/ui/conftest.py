@@ -52,6 +52,9 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with EmbeddingCache(settings.embedding_cache_path) as cache:
         cache.put_many(embeddings.fingerprint, [chunk.embedding_text() for chunk in session_index.chunks],
                        session_index.vectors())
+        if session_index.evidence is not None:
+            cache.put_many(embeddings.fingerprint, [u.text for u in session_index.evidence.units],
+                           session_index.evidence.vectors)
         built = LibraryIndex.build(settings.index_dir, library_dir, embeddings=embeddings,
                                    pipeline=make_pipeline(settings), cache=cache, progress=False)
     built.index.close()

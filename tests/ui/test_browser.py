@@ -82,6 +82,22 @@ def assert_copied_with_references(page, turn, copied: str, *, references: str) -
         assert line.endswith("”") and quote[:50] in line, (line, quote)
 
 
+def assert_each_marker_highlights_its_own_claim(page, turn) -> None:
+    """Clicking the second claim's marker highlights the second claim's span, not the first's."""
+    numbers = list(dict.fromkeys(int(n) for n in turn.locator(".rq-cite").evaluate_all("bs => bs.map(b => b.dataset.n)")))
+    assert len(numbers) >= 2, turn.inner_text()
+    lines = turn.locator(".rq-text").inner_text().splitlines()
+    highlighted = []
+    for n in numbers[:2]:
+        turn.locator(f".rq-cite[data-n='{n}']").first.click()
+        mark = page.locator(f"#rq-sources .rq-src.active[data-n='{n}'] mark")
+        mark.wait_for(state="visible", timeout=30_000)
+        highlighted.append(without_markers(mark.inner_text()))
+        claim = next(line for line in lines if f"[{n}]" in line)
+        assert highlighted[-1] and highlighted[-1] in without_markers(claim).lstrip("-"), (n, claim, highlighted[-1])
+    assert highlighted[0] != highlighted[1]
+
+
 def choose_document(page, doc_id: str) -> None:
     page.locator("#rq-remove-choice input").click()
     page.get_by_role("option", name=re.compile(re.escape(f"({doc_id})"))).click()
@@ -131,6 +147,7 @@ def test_questions_citations_copy_upload_and_removal_in_both_languages(page, ser
     page.screenshot(path=shots / "02_answer_zh.png", full_page=True)
     span = open_citation(page, turn, shots, "03_citation_zh.png")
     assert span.strip()
+    assert_each_marker_highlights_its_own_claim(page, turn)
 
     # Copy puts the answer and its references on the clipboard, the same text as the copy box.
     copied = copy_answer(page, turn, copied_label="已复制")
