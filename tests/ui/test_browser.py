@@ -131,6 +131,13 @@ def page(chromium, served_app, tmp_path):
     assert dialogs == [], f"a script ran in the page: {dialogs}"
 
 
+def test_each_claims_marker_highlights_that_claims_own_span(page, served_app, tmp_path):
+    # A list question: one claim per listed item, several from the same passage.
+    turn = ask(page, "安晓明的文章认为“一带一路”数字经济合作面临哪些挑战？")
+    assert_each_marker_highlights_its_own_claim(page, turn)
+    page.screenshot(path=tmp_path / "second_claim_highlighted.png", full_page=True)
+
+
 def test_questions_citations_copy_upload_and_removal_in_both_languages(page, served_app, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -147,7 +154,6 @@ def test_questions_citations_copy_upload_and_removal_in_both_languages(page, ser
     page.screenshot(path=shots / "02_answer_zh.png", full_page=True)
     span = open_citation(page, turn, shots, "03_citation_zh.png")
     assert span.strip()
-    assert_each_marker_highlights_its_own_claim(page, turn)
 
     # Copy puts the answer and its references on the clipboard, the same text as the copy box.
     copied = copy_answer(page, turn, copied_label="已复制")
