@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+NATIVE_BACKENDS = frozenset({"torch", "numpy"})  # the published weights, run by their own library
+
 
 class VectorEmbeddings(Embeddings, ABC):
     """LangChain ``Embeddings`` plus what an index needs to trust the vectors it stores.
@@ -17,7 +19,13 @@ class VectorEmbeddings(Embeddings, ABC):
     in the embedding cache; ``encode_documents``/``encode_query`` return L2-normalised float32
     numpy arrays, so inner product is cosine similarity. Subclasses implement
     ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
+
+    ``backend`` and ``quantization`` say how the weights run (the same weights give other vectors
+    through another backend); both are recorded in the manifest and key the embedding cache.
     """
+
+    backend: str = "torch"
+    quantization: str = "fp32"
 
     def __init__(self, *, name: str, fingerprint: str):
         if not isinstance(name, str) or not name.strip():
@@ -42,7 +50,17 @@ class VectorEmbeddings(Embeddings, ABC):
 
     def config(self) -> dict[str, Any]:
         """What identifies the vectors (recorded in the index manifest)."""
-        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint}
+        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint,
+                "backend": self.backend, "quantization": self.quantization}
+
+    @property
+    def cache_key(self) -> str:
+        """Key of this embedder's vectors in the embedding cache: the fingerprint for weights run
+        by their own library (so caches written before backends existed stay valid), prefixed
+        with backend and quantization otherwise."""
+        if self.backend in NATIVE_BACKENDS:
+            return self.fingerprint
+        return f"{self.backend}/{self.quantization}:{self.fingerprint}"
 
     # numpy API -------------------------------------------------------------------------------
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
