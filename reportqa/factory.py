@@ -46,7 +46,7 @@ def make_embeddings(settings: Settings):
             embeddings = USEEmbeddings(name=name, threads=options.threads)
         elif options.embedder_backend == "torch":
             embeddings = SentenceTransformerEmbeddings(
-                path, name=name, fingerprint=_weights_sha256(settings, registry, spec, path),
+                path, name=name, fingerprint=weights_sha256(settings, registry, spec, path),
                 dimension=spec.dimension, threads=options.threads, batch_size=options.embedder_batch_size,
             )
         else:
@@ -55,7 +55,8 @@ def make_embeddings(settings: Settings):
         return embeddings
 
 
-def _weights_sha256(settings: Settings, registry, spec, path) -> str:
+def weights_sha256(settings: Settings, registry, spec, path) -> str:
+    """sha256 of the weights a registry model loads (the recipe's, or a local override's)."""
     from index.embeddings import file_sha256
 
     if spec.sha256 and spec.name not in registry.overrides:
@@ -70,7 +71,7 @@ def _exported_embeddings(settings: Settings, registry, spec, path):
     from reportqa.models_export import read_export
 
     options = settings.models
-    source_sha256 = _weights_sha256(settings, registry, spec, path)
+    source_sha256 = weights_sha256(settings, registry, spec, path)
     export = read_export(registry.models_dir, spec.name, "qint8", source_sha256=source_sha256)
     if export is None:
         raise CommandError(

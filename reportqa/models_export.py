@@ -10,7 +10,6 @@ Layout (next to the model folder)::
 
     models/<name>.onnx-qint8/model.onnx          the int8 graph (weights inside, no .data file)
     models/<name>.onnx-qint8/.verified.json      sha256, size, mtime, source sha256, recipe
-    models/<name>.onnx-fp32/...                  the fp32 graph (only when asked for)
 
 The graph runs the whole sentence-transformers pipeline: transformer, mean pooling, both dense
 layers and normalisation, so the runtime needs nothing but the tokenizer. It is traced with eager
@@ -21,7 +20,6 @@ sentence-transformers issue #3725); ``benchmarks/embedder_benchmark.py`` checks 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -36,8 +34,7 @@ from index.embeddings.fingerprint import file_sha256
 
 logger = logging.getLogger(__name__)
 
-Quantization = Literal["qint8", "fp32"]
-QUANTIZATIONS: tuple[str, ...] = ("qint8", "fp32")
+QUANTIZATIONS: tuple[str, ...] = ("qint8",)  # what the onnx and openvino backends run
 GRAPH_NAME = "model.onnx"
 MARKER_NAME = ".verified.json"
 OPSET = 18
@@ -101,15 +98,12 @@ def export_embedder(
         _export_fp32(source_dir, fp32, threads=threads)
         final = work / "out" / GRAPH_NAME
         final.parent.mkdir()
-        if quantization == "qint8":
-            _quantize(fp32, final)
-        else:
-            _save_single_file(fp32, final)
-        sha = graph_sha256(final)
+        _quantize(fp32, final)
+        sha = file_sha256(final)
         stat = final.stat()
         marker = {
             "sha256": sha, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "source_sha256": source_sha256,
-            "quantization": quantization, "quantized_ops": list(QUANTIZED_OPS) if quantization == "qint8" else [],
+            "quantization": quantization, "quantized_ops": list(QUANTIZED_OPS),
             "opset": OPSET, "versions": _versions(),
         }  # fmt: skip
         (final.parent / MARKER_NAME).write_text(json.dumps(marker, indent=1, sort_keys=True), encoding="utf-8")
@@ -120,14 +114,6 @@ def export_embedder(
         shutil.rmtree(work, ignore_errors=True)
     return ExportedModel(path=folder / GRAPH_NAME, sha256=sha, source_sha256=source_sha256,
                          quantization=quantization, seconds=time.perf_counter() - started, action="exported")
-
-
-def graph_sha256(graph: Path) -> str:
-    """sha256 of the graph, or of the graph's and its weights file's sha256 when they are two files."""
-    data = graph.with_name(graph.name + ".data")
-    if not data.is_file():
-        return file_sha256(graph)
-    return hashlib.sha256(f"{file_sha256(graph)}\n{file_sha256(data)}".encode()).hexdigest()
 
 
 def _check_quantization(quantization: str) -> None:
@@ -172,15 +158,6 @@ def _quantize(source: Path, target: Path) -> None:
 
     quantize_dynamic(str(source), str(target), per_channel=True, reduce_range=False,
                      weight_type=QuantType.QInt8, op_types_to_quantize=list(QUANTIZED_OPS))
-
-
-def _save_single_file(source: Path, target: Path) -> None:
-    """The fp32 graph with its weights beside it in one ``.data`` file next to the graph."""
-    import onnx
-
-    model = onnx.load(str(source), load_external_data=True)
-    onnx.save_model(model, str(target), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=GRAPH_NAME + ".data")
 
 
 def _versions() -> dict[str, str]:
