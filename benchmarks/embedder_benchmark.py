@@ -88,6 +88,8 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     texts = [c.embedding_text() for c in chunks]
     suites = suite_items()
     questions = sorted({item["question"] for items in suites.values() for item in items})
+    if args.questions:
+        questions = questions[:: max(1, len(questions) // args.questions)][: args.questions]
     step = max(1, len(texts) // args.cosine_chunks)
     sample = list(range(0, len(texts), step))[: args.cosine_chunks]
     work = Path(tempfile.mkdtemp(prefix="reportqa-embedder-bench-"))
@@ -119,7 +121,11 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             row["query_p95_ms"] = round(1000 * percentile(timings, 95), 1)
             # Vectors for agreement and recall (cached chunk vectors are reused).
             with EmbeddingCache(cache_path) as cache:
-                docs, computed = encode_documents_cached(emb, texts, cache, batch_size=64, progress=True)
+                wanted = texts if args.recall else [texts[i] for i in sample]
+                found, computed = encode_documents_cached(emb, wanted, cache, batch_size=64, progress=True)
+            docs = found if args.recall else np.zeros((len(texts), found.shape[1]), dtype=np.float32)
+            if not args.recall:
+                docs[sample] = found
             row["chunks_embedded"] = computed
             queries = emb.encode_documents([]) if not questions else np.stack([emb.encode_query(q) for q in questions])
             vectors[backend] = {"docs": docs, "queries": queries}
@@ -127,7 +133,8 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             again_queries = np.stack([emb.encode_query(q) for q in questions[:16]])
             row["determinism_max_abs_diff"] = float(max(np.abs(again_docs - docs[sample[:32]]).max(),
                                                         np.abs(again_queries - queries[:16]).max()))
-            row["recall"] = recall(suites, chunks, docs, {q: v for q, v in zip(questions, queries)})
+            if args.recall:
+                row["recall"] = recall(suites, chunks, docs, {q: v for q, v in zip(questions, queries)})
             report["backends"][backend] = row
             print(f"{backend}: {json.dumps({k: v for k, v in row.items() if k != 'recall'})}", flush=True)
         base = vectors.get("torch")
@@ -308,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "quality":
             p.add_argument("--cosine-chunks", type=int, default=200)
             p.add_argument("--cache", type=Path, default=None, help="embedding cache to start from (copied)")
+            p.add_argument("--questions", type=int, default=None, help="at most this many questions (evenly spaced)")
+            p.add_argument("--no-recall", dest="recall", action="store_false",
+                           help="skip recall (embeds only the cosine sample; recall needs every chunk and question)")
         if name == "peak":
             p.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
