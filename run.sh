@@ -53,7 +53,7 @@ pull_models() {
 pull_test_models() {
   # The OpenAI-compatible back-end is tested against a local server running the small model.
   "$VENV/bin/reportqa" models pull qwen2.5-0.5b-instruct-q4
-  # The int8 embedder's slow tests compare its export with torch; exported once (~5 min), then kept.
+  # The int8 embedder's slow tests compare its export with torch; exported once (11-28 min measured on 2 busy cores), then kept.
   "$VENV/bin/reportqa" models export embeddinggemma-300m
 }
 
