@@ -27,13 +27,51 @@ def _default_cache_dir() -> Path:
     return Path(base) / "reportqa"
 
 
+EMBEDDER_BACKENDS = ("torch", "onnx", "openvino")
+OPENAI_EMBEDDER_PREFIX = "openai:"
+
+
 class ModelSettings(BaseModel):
-    """Where model weights live and which ones to use (names from the registry)."""
+    """Where model weights live and which ones to use (names from the registry).
+
+    ``embedder`` is a registry name, or ``openai:<model>`` for an OpenAI-compatible
+    ``/v1/embeddings`` endpoint at ``embedder_base_url`` (e.g. EmbeddingGemma on a GPU box).
+    """
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     embedder: str = "embeddinggemma-300m"
+    # How a registry embedder runs: "torch" (fp32 weights as published), or the int8 export made
+    # by `reportqa models export`, run by ONNX Runtime ("onnx") or OpenVINO ("openvino").
+    # See benchmarks/README.md, "Embedder backends", for the measurements behind the default.
+    embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
+    # Texts per forward pass (texts are sorted by length first, so batches pad little).
+    embedder_batch_size: int = Field(16, ge=1, le=1024)
+    embedder_base_url: str | None = None
+    embedder_api_key: str | None = None
+    embedder_concurrency: int = Field(4, ge=1, le=64, description="requests in flight to the endpoint")
+    embedder_max_retries: int = Field(3, ge=0, le=20)
+    # An OpenAI-compatible server embeds what it is sent: the retrieval prompts are added here
+    # (EmbeddingGemma's, from its config_sentence_transformers.json).
+    embedder_query_prompt: str = "task: search result | query: "
+    embedder_document_prompt: str = "title: none | text: "
     chat_model: str = "qwen2.5-coder-1.5b-instruct-q4"
     threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+
+    @model_validator(mode="after")
+    def _endpoint_embedder(self) -> ModelSettings:
+        if self.embedder.startswith(OPENAI_EMBEDDER_PREFIX):
+            if not self.embedder[len(OPENAI_EMBEDDER_PREFIX):].strip():
+                raise ValueError("models.embedder 'openai:<model>' needs the model name after 'openai:'")
+            if not self.embedder_base_url:
+                raise ValueError(
+                    "models.embedder = 'openai:<model>' needs models.embedder_base_url "
+                    "(e.g. REPORTQA_MODELS__EMBEDDER_BASE_URL=http://gpu-box:7997/v1)"
+                )
+        return self
+
+    @property
+    def embedder_is_endpoint(self) -> bool:
+        return self.embedder.startswith(OPENAI_EMBEDDER_PREFIX)
 
 
 class IngestSettings(BaseModel):

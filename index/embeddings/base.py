@@ -16,6 +16,8 @@ from index.embeddings.query_batcher import QueryBatcher
 
 QUERY_CACHE_SIZE = 256
 
+NATIVE_BACKENDS = frozenset({"torch", "numpy"})  # the published weights, run by their own library
+
 
 class VectorEmbeddings(Embeddings, ABC):
     """LangChain ``Embeddings`` plus what an index needs to trust the vectors it stores.
@@ -26,10 +28,14 @@ class VectorEmbeddings(Embeddings, ABC):
     ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
 
     Queries of concurrent callers are encoded together (:class:`QueryBatcher`) while
-    ``batch_queries`` is true.
+    ``batch_queries`` is true. ``backend`` and ``quantization`` say how the weights run (the same
+    weights give other vectors through another backend); both are recorded in the manifest and
+    key the embedding cache.
     """
 
     batch_queries: bool = True
+    backend: str = "torch"
+    quantization: str = "fp32"
 
     def __init__(self, *, name: str, fingerprint: str):
         if not isinstance(name, str) or not name.strip():
@@ -58,7 +64,17 @@ class VectorEmbeddings(Embeddings, ABC):
 
     def config(self) -> dict[str, Any]:
         """What identifies the vectors (recorded in the index manifest)."""
-        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint}
+        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint,
+                "backend": self.backend, "quantization": self.quantization}
+
+    @property
+    def cache_key(self) -> str:
+        """Key of this embedder's vectors in the embedding cache: the fingerprint for weights run
+        by their own library (so caches written before backends existed stay valid), prefixed
+        with backend and quantization otherwise."""
+        if self.backend in NATIVE_BACKENDS:
+            return self.fingerprint
+        return f"{self.backend}/{self.quantization}:{self.fingerprint}"
 
     # numpy API -------------------------------------------------------------------------------
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
