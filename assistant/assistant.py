@@ -147,9 +147,11 @@ class Assistant:
         generator = AnswerPipeline(stages).stream(state)
         while True:
             try:
-                yield next(generator)
+                token = next(generator)
             except StopIteration:
                 break
+            state.timings.setdefault("first_token", time.perf_counter() - state.started)
+            yield token
         yield self._answer(state, backend=self.backend, final=True)
 
     # ----------------------------------------------------------------------------- helpers
