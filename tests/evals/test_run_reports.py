@@ -103,13 +103,16 @@ def test_ci_gate_floors(good_run: Path, bad_run: Path, tmp_path: Path, capsys: p
     assert parse_floors("recall@5=0.6, citation_precision=0.5") == {"recall@5": 0.6, "citation_precision": 0.5}
     with pytest.raises(ValueError, match="metric=number"):
         parse_floors("recall@5")
-    floors = load_floors()
-    assert set(floors) == {"recall@5", "citation_precision"}
+    shipped = load_floors()
+    assert {"recall@5", "citation_precision", "span_citation_precision", "key_fact_recall"} <= set(shipped)
+    floors = {k: shipped[k] for k in ("recall@5", "citation_precision")}
     assert check_floors(RunSummary.load(good_run), floors) == []
     failures = check_floors(RunSummary.load(bad_run), {"citation_precision": 0.9, "nope": 0.1})
     assert any("citation_precision" in f and "below the floor" in f for f in failures)
     assert any("nope: not measured" in f for f in failures)
-    assert ci_gate_main([str(good_run)]) == 0
+    two = tmp_path / "floors.toml"
+    two.write_text("[floors]\n" + "".join(f'"{k}" = {v}\n' for k, v in floors.items()), encoding="utf-8")
+    assert ci_gate_main([str(good_run), "--floors", str(two)]) == 0
     assert ci_gate_main([str(bad_run), "--fail-under", "key_fact_recall=0.9"]) == 1
     assert ci_gate_main([str(tmp_path / "missing")]) == 2
     assert "FAIL key_fact_recall" in capsys.readouterr().out
