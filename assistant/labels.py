@@ -15,7 +15,6 @@ class Labels:
     related: str
     unsupported: str
     question_truncated: str  # formatted with the number of characters kept
-    extractive_intro: str
     no_evidence: str
     model_no_answer: str
 
@@ -33,7 +32,6 @@ LABELS: dict[str, Labels] = {
         related="相关段落",
         unsupported="以下内容未得到所引段落的支持",
         question_truncated="问题过长，只使用了前 {kept} 个字符。",
-        extractive_intro="资料中相关的内容：",
         no_evidence="相关报告中没有直接回答这个问题的句子。",
         model_no_answer="找到的相关内容不能回答这个问题。",
     ),
@@ -44,7 +42,6 @@ LABELS: dict[str, Labels] = {
         related="Related passages",
         unsupported="Not supported by the cited passages",
         question_truncated="The question was too long; only its first {kept} characters were used.",
-        extractive_intro="The reports say:",
         no_evidence="The related reports contain no sentence that answers this question.",
         model_no_answer="The passages found do not answer this question.",
     ),

@@ -55,6 +55,11 @@ class EvidenceStore:
             by_doc[unit.doc_id].append(i)
         self._by_doc = {d: sorted(rows, key=lambda i: self.units[i].start) for d, rows in by_doc.items()}
         self._starts = {d: [self.units[i].start for i in rows] for d, rows in self._by_doc.items()}
+        self._items: dict[str, list[int]] = defaultdict(list)
+        for d, rows in self._by_doc.items():
+            for i in rows:
+                if self.units[i].lead is not None:
+                    self._items[self.units[i].lead].append(i)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -102,10 +107,7 @@ class EvidenceStore:
 
     def items_of(self, lead_id: str) -> list[int]:
         """Positions of the list items introduced by unit ``lead_id``, in reading order."""
-        lead = self.unit(lead_id)
-        if lead is None:
-            return []
-        return [i for i in self._by_doc.get(lead.doc_id, []) if self.units[i].lead == lead_id]
+        return list(self._items.get(lead_id, ()))
 
     def without_document(self, doc_id: str) -> EvidenceStore:
         keep = [i for i, u in enumerate(self.units) if u.doc_id != doc_id]

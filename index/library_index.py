@@ -413,7 +413,8 @@ class LibraryIndex:
                 new = {s.document.doc_id: s for s in to_embed}
                 old = {s.document.doc_id: s for s in previous._stored_documents()} if previous else {}
                 documents = [new[d] if d in new else old[d] for d in sorted(entries)]
-                evidence = _evidence(documents, pipeline, embeddings, cache, progress=progress)
+                evidence = _evidence(documents, pipeline, embeddings, cache, progress=progress,
+                                     previous=previous.evidence if previous is not None else None)
                 manifest.build_seconds = round(time.perf_counter() - started, 3)
                 _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
                                 progress=progress, evidence=evidence)
@@ -513,16 +514,22 @@ def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pip
 
 
 def _evidence(documents: list[StoredDocument], pipeline: Pipeline, embeddings: VectorEmbeddings,
-              cache: EmbeddingCache | None, *, progress: bool) -> EvidenceStore | None:
-    """The evidence units of every document and their vectors (unchanged text comes from the
-    embedding cache); ``None`` when the pipeline has no segmenter."""
+              cache: EmbeddingCache | None, *, progress: bool,
+              previous: EvidenceStore | None = None) -> EvidenceStore | None:
+    """The evidence units of every document and their vectors: those of the previous snapshot
+    are kept, the rest come from the embedding cache or the embedder; ``None`` when the pipeline
+    has no segmenter."""
     segmenter = getattr(pipeline, "segmenter", None)
     if segmenter is None:
         return None
     units = [u for s in documents for u in segmenter.segment(s.document, s.chunks)]
-    vectors, _ = encode_documents_cached(embeddings, [u.text for u in units], cache, progress=progress,
-                                         what="evidence units")
-    return EvidenceStore(units, vectors.reshape(len(units), embeddings.dimension).astype(np.float32))
+    known = {u.text: previous.vectors[i] for i, u in enumerate(previous.units)} if previous is not None else {}
+    missing = list(dict.fromkeys(u.text for u in units if u.text not in known))
+    if missing:
+        computed, _ = encode_documents_cached(embeddings, missing, cache, progress=progress, what="evidence units")
+        known.update(zip(missing, computed.reshape(len(missing), embeddings.dimension)))
+    vectors = np.stack([known[u.text] for u in units]) if units else np.zeros((0, embeddings.dimension))
+    return EvidenceStore(units, vectors.astype(np.float32))
 
 
 def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: Manifest, dimension: int,

@@ -210,12 +210,6 @@ def make_chat_model(settings: Settings, backend: str):
     raise ValueError(f"unknown assistant back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
-def _english_title(retriever):
-    from assistant.assistant import index_english_title
-
-    return index_english_title(retriever)
-
-
 def stage_config(stage, overrides: dict):
     """``stage.Config`` with the settings' overrides (``ValueError`` naming an unknown key)."""
     return stage.config_from_dict({**overrides, "stage": stage.name}) if overrides else stage.Config()
@@ -225,7 +219,7 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
     """The Assistant over the index in ``settings.index_dir`` with the chosen back-end
     (or over ``retriever`` when given, e.g. the per-question libraries of the RGB benchmark)."""
     from assistant import Assistant
-    from assistant.assistant import evidence_of
+    from assistant.assistant import evidence_of, index_english_title
     from assistant.stages import (
         ClaimVerifier, EvidenceSelector, FollowUpResolver, ModelComposer, RefusalGate, RetrievalStage,
     )
@@ -248,7 +242,7 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
         gate=RefusalGate(stage_config(RefusalGate, options.gate)),
         verifier=ClaimVerifier(stage_config(ClaimVerifier, options.verify)),
         model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose),
-                                      english_title=_english_title(retriever))
+                                      english_title=index_english_title(retriever))
                         if chat_model is not None else None),
         language=options.language,
     )

@@ -21,13 +21,13 @@ from assistant.answer import Claim, Evidence
 from assistant.answer_state import AnswerState
 from assistant.citation_markers import marker_numbers, strip_markers
 from assistant.stage import Stage
+from assistant.stages.extractive_composer import ExtractiveComposer
 from assistant.similarity import char_bigrams, containment
 from ingest.language import cjk_ratio, has_chinese
 from ingest.numbers import english_numbers
 
 REFUSAL_MARKER = "NO_ANSWER"
 _REFUSAL = re.compile(r"NO[\s_\-]?ANSWER", re.IGNORECASE)
-_LINE_MARKER = re.compile(r"^\s*[-*•]?\s*[\[【［]\s*(\d{1,2})\s*[\]】］]\s*[:：.]?\s*")
 _WHITESPACE = re.compile(r"\s+")
 _DELIMITER = re.compile(r"</?\s*evidence\s*>", re.IGNORECASE)
 
@@ -120,7 +120,7 @@ class ModelComposer(Stage):
 
     def __init__(self, chat_model: BaseChatModel, config: Config | None = None, *, english_title=None):
         super().__init__(config)
-        self.english_title = english_title
+        self._extractive = ExtractiveComposer(english_title=english_title)
         if not isinstance(chat_model, BaseChatModel):
             raise ValueError(f"chat_model must be a LangChain BaseChatModel, got {type(chat_model).__name__}")
         self.chat_model = chat_model
@@ -160,9 +160,7 @@ class ModelComposer(Stage):
         return state
 
     def fallback_lead(self, state: AnswerState) -> Claim:
-        from assistant.stages.extractive_composer import ExtractiveComposer
-
-        return ExtractiveComposer(english_title=self.english_title).lead(state.evidence)
+        return self._extractive.lead(state.evidence)
 
 
 def attribute(lead: str, cited: tuple[int, ...], evidence: list[Evidence]) -> tuple[int, ...]:
