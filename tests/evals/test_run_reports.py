@@ -116,3 +116,17 @@ def test_ci_gate_floors(good_run: Path, bad_run: Path, tmp_path: Path, capsys: p
     assert ci_gate_main([str(bad_run), "--fail-under", "key_fact_recall=0.9"]) == 1
     assert ci_gate_main([str(tmp_path / "missing")]) == 2
     assert "FAIL key_fact_recall" in capsys.readouterr().out
+
+
+def test_compare_rescores_runs_made_before_a_metric_existed(suite_file: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    SuiteRunner(ScriptedAssistant(GOOD_SCRIPT), progress=False).run(load_suite(suite_file), old, {**INFO, "suite": str(suite_file)})
+    results = old / "results.jsonl"
+    records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    for record in records:  # as written by a version without span-level citation scores
+        record["scores"].pop("span_citation_recall", None)
+    results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    names = {d.name for d in compare_runs(old, old).deltas}
+    assert "span_citation_recall" in names
+    (suite_file).unlink()  # without the suite the stored scores are compared as they are
+    assert "span_citation_recall" not in {d.name for d in compare_runs(old, old).deltas}
