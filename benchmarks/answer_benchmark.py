@@ -104,26 +104,43 @@ def select_once(args: argparse.Namespace, sets: list[str]) -> None:
 
 # ------------------------------------------------------------------------------------- gate
 def gate(args: argparse.Namespace) -> None:
-    settings = load_settings({"data_dir": args.data_dir,
-                              "assistant.gate": {"refuse_below": -1.0, "min_unit_cosine": -1.0}})
-    assistant = make_assistant(settings, "extractive")
-    from assistant.stages.refusal_gate import _ASKS_FOR_FIGURE, states_a_figure
+    """Refusal rates per language of the gate at each unit-cosine bar, with and without the
+    value tests (answer type, asked years), from one pass of the pipeline with the gate open."""
+    from assistant.answer_state import AnswerState
+    from assistant.stages.refusal_gate import RefusalGate
 
-    best: dict[bool, list[tuple[float, bool]]] = {True: [], False: []}
+    open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
+                 "require_answer_type": False, "require_asked_years": False}
+    settings = load_settings({"data_dir": args.data_dir, "assistant.gate": open_gate})
+    assistant = make_assistant(settings, "extractive")
+    defaults = RefusalGate.Config()
+    rows = []  # (lang, answerable, answer)
     for item in load_items(args.dataset):
-        answer = assistant.preview(item["question"], item.get("history", []))
-        cosine = max((e.cosine for e in answer.evidence if e.role == "answer"), default=-1.0)
-        question = answer.standalone_question
-        figure_missing = bool(_ASKS_FOR_FIGURE.search(question)) and not states_a_figure(question, answer.evidence)
-        best[bool(item["evidence"])].append((cosine, figure_missing))
-    for label, values in (("answerable", best[True]), ("unanswerable", best[False])):
-        print(f"{label}: n={len(values)} best unit cosine " + " ".join(f"{v:.3f}" for v, _ in sorted(values))
-              + f"; asks for a figure its evidence lacks: {sum(m for _, m in values)}")
-    print("| min_unit_cosine | unanswerable refused | answerable refused | with the figure rule: unanswerable | answerable |")
-    print("|---|---|---|---|---|")
-    for threshold in [x / 100 for x in range(40, 62, 2)]:
-        print(f"| {threshold:.2f} | {mean(v < threshold for v, _ in best[False]):.3f} | {mean(v < threshold for v, _ in best[True]):.3f} "
-              f"| {mean(v < threshold or m for v, m in best[False]):.3f} | {mean(v < threshold or m for v, m in best[True]):.3f} |")
+        rows.append((item["lang"], bool(item["evidence"]), assistant.preview(item["question"], item.get("history", []))))
+
+    def refused(answer, **config) -> bool:
+        state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
+                            results=list(answer.passages), evidence=list(answer.evidence))
+        return RefusalGate(RefusalGate.Config(refuse_below=defaults.refuse_below, **config)).run(state).refusal is not None
+
+    for lang in ("zh", "en"):
+        part = [(a, answer) for language, a, answer in rows if language == lang]
+        print(f"\n{lang}: answerable n={sum(a for a, _ in part)}, unanswerable n={sum(not a for a, _ in part)}")
+        print("| unit cosine bar | cosine only: unanswerable refused | answerable refused "
+              "| with the value tests: unanswerable refused | answerable refused |")
+        print("|---|---|---|---|---|")
+        for bar in [x / 100 for x in range(40, 58, 2)]:
+            cells = []
+            for values in (False, True):
+                config = {"min_unit_cosine": bar, "min_unit_cosine_cross_lingual": bar,
+                          "require_answer_type": values, "require_asked_years": values}
+                cells.append(mean(refused(answer, **config) for a, answer in part if not a))
+                cells.append(mean(refused(answer, **config) for a, answer in part if a))
+            print(f"| {bar:.2f} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+        config = {}
+        print(f"defaults ({defaults.min_unit_cosine} same language, {defaults.min_unit_cosine_cross_lingual} across): "
+              f"unanswerable refused {mean(refused(answer, **config) for a, answer in part if not a):.3f}, "
+              f"answerable refused {mean(refused(answer, **config) for a, answer in part if a):.3f}")
 
 
 # ----------------------------------------------------------------------------------- oracle

@@ -11,7 +11,8 @@ from assistant.stages import EvidenceSelector, ModelComposer, RefusalGate
 from assistant.stages.model_composer import REFUSAL_MARKER
 
 # The hash embedder's cosines are low: let the gate pass and let every unit compete.
-OPEN_GATE = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0))
+OPEN_GATE = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
+                                         require_answer_type=False, require_asked_years=False))
 
 
 def make(retriever, embeddings, chat_model=None, **kwargs) -> Assistant:
@@ -99,9 +100,21 @@ def test_weak_retrieval_refuses_without_calling_the_model(retriever, embeddings,
 
 
 def test_no_unit_close_enough_refuses_with_no_evidence(retriever, embeddings):
-    gate = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=0.999))
+    gate = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=0.999, min_unit_cosine_cross_lingual=0.999))
     answer = make(retriever, embeddings, gate=gate).ask("日本设立了数字厅吗？")
     assert answer.refused and answer.refusal_reason == "no_evidence"
+
+
+@pytest.mark.parametrize("question", [
+    "截至2022年底中国在哪一天与29个国家签署了双边电子商务合作备忘录？",  # a day: the units give a year
+    "截至2022年底中国与多少个国家签署双边电子商务合作备忘录，投资额是多少美元？",  # money: none stated
+    "2019年中国与多少个国家签署了双边电子商务合作备忘录？",  # a year no unit or passage mentions
+])
+def test_a_value_the_evidence_does_not_state_refuses_with_no_evidence(retriever, embeddings, question):
+    values = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0))
+    assert not make(retriever, embeddings, gate=values).ask("截至2022年底中国与多少个国家签署双边电子商务合作备忘录？").refused
+    answer = make(retriever, embeddings, gate=values).ask(question)
+    assert answer.refused and answer.refusal_reason == "no_evidence", answer.answer
 
 
 def test_stream_continues_from_the_preview_and_keeps_its_claims(retriever, embeddings, scripted):
