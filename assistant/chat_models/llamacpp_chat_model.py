@@ -15,7 +15,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -66,6 +66,8 @@ class LlamaCppChatModel(BaseChatModel):
     temperature: float = Field(0.0, ge=0, le=2)
     top_p: float = Field(0.9, gt=0, le=1)
     seed: int = 42
+    # Accepts a llama.cpp GBNF ``grammar`` (and ``json_schema``/``response_format``) per call.
+    supports_grammar: ClassVar[bool] = True
 
     _server: Any = PrivateAttr(default=None)
 
@@ -109,6 +111,9 @@ class LlamaCppChatModel(BaseChatModel):
         }
         if stop:
             request["stop"] = list(stop)
+        for key in ("response_format", "json_schema", "grammar"):  # constrained output (llama.cpp)
+            if kwargs.get(key) is not None:
+                request[key] = kwargs[key]
         return request
 
     @staticmethod

@@ -50,29 +50,35 @@ def test_english_extractive_answer_opens_with_an_english_lead(retriever, embeddi
     assert "29" in lead.text  # the figure, in English notation, in the lead
 
 
-def test_model_composer_parses_lead_and_translations_once(retriever, embeddings, scripted):
+def test_model_composer_asks_for_the_lead_then_one_translation_per_unit(retriever, embeddings, scripted):
     def reply(messages):
-        assert "<evidence>" in messages[-1].content and "[1]" in messages[-1].content
-        return "China had signed e-commerce MoUs with 29 countries by the end of 2022 [1].\n[1] By end-2022, China had signed bilateral e-commerce MoUs with 29 countries.\n"
+        if "<evidence>" in messages[-1].content:
+            assert "[1]" in messages[-1].content and REFUSAL_MARKER not in messages[0].content
+            return "China had signed e-commerce MoUs with 29 countries by the end of 2022 [1]."
+        assert "Translate" in messages[0].content
+        if "29" in messages[-1].content:
+            return "By the end of 2022, China had signed bilateral e-commerce MoUs with 29 countries."
+        return "The Silk Road e-commerce became a new channel of economic and trade cooperation, and the parties"  # cut off
 
     model = scripted(reply)
     answer = make(retriever, embeddings, model, backend="scripted").ask("How many countries had signed e-commerce MoUs with China by 2022?")
     assert not answer.refused and answer.backend == "scripted"
     lead, *rest = answer.claims
     assert lead.kind == "lead" and lead.cited == (1,)
-    assert rest[0].kind == "translation" and "29 countries" in rest[0].text
-    assert model.calls and model.calls[0].get("max_tokens")
+    assert rest[0].kind == "translation" and "29 countries" in rest[0].text and rest[0].cited == (1,)
+    assert len(model.calls) == 1 + len(answer.evidence) and all(c.get("max_tokens") for c in model.calls)
+    # a translation stopped mid-sentence keeps the unit's own words
+    kept = [c for c in rest if c.kind != "translation"]
+    units = {e.n: e.text for e in answer.evidence}
+    assert kept and all(c.text == units[c.cited[0]] for c in kept)
 
 
-def test_a_claim_with_a_number_its_units_lack_is_dropped_and_a_translation_falls_back_to_the_unit(
-    retriever, embeddings, scripted
-):
-    reply = "China signed MoUs with 31 countries [1].\n[1] China signed MoUs with 35 countries by 2022."
-    answer = make(retriever, embeddings, scripted(reply)).ask("How many countries had signed e-commerce MoUs with China by 2022?")
-    assert all(c.kind != "lead" for c in answer.claims)
-    assert any(c.startswith("China signed MoUs with 31 countries") for c in answer.unsupported)
-    first = answer.claims[0]
-    assert first.kind == "evidence" and "29个国家" in first.text  # restored: the unit's own words
+def test_an_unfinished_translation_keeps_its_last_whole_sentence():
+    from assistant.stages.model_composer import whole_sentences
+
+    assert whole_sentences("China signed MoUs with 29 countries. The parties also agreed to") == "China signed MoUs with 29 countries."
+    assert whole_sentences("The parties also agreed to") == ""
+    assert whole_sentences("It grew 13.2%") == "It grew 13.2%"
 
 
 def test_model_refusal_is_recorded_with_its_reason_when_trusted(retriever, embeddings, scripted):
