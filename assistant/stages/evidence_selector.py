@@ -6,6 +6,8 @@ words; weighted by the question's language, since bigrams of an English question
 plus a small prior for units of higher-ranked chunks. Structure then adds what a unit needs:
 a lead or heading brings the list items it introduces, and a unit that opens with a connective
 ("其中", "此外", "This") brings the sentence before it, which names what its figures measure.
+Such a context sentence and the unit it belongs to, when they touch in the text, become one
+evidence span: the reader sees, and the citation highlights, the passage as written.
 """
 
 from __future__ import annotations
@@ -90,9 +92,13 @@ class EvidenceSelector(Stage):
         cosine_of = {u.unit_id: float(c) for u, c in zip(units, cosines)}
         titles = {r.chunk.doc_id: r.chunk.doc_title for r in reversed(state.results)}
         pages = {c[0].unit_id: c[3].page for c in candidates}
+
+        def parts(u: EvidenceUnit) -> list[str]:  # the candidate units a (joined) unit spans
+            return [x.unit_id for x in units if x.doc_id == u.doc_id and u.start <= x.start and x.end <= u.end] or [u.unit_id]
+
         state.evidence = [
-            Evidence(n=n, unit=u, doc_title=titles.get(u.doc_id, u.doc_id), page=pages.get(u.unit_id),
-                     score=score, cosine=cosine_of.get(u.unit_id, 0.0), role=role)
+            Evidence(n=n, unit=u, doc_title=titles.get(u.doc_id, u.doc_id), page=pages.get(parts(u)[0]),
+                     score=score, cosine=max(cosine_of.get(i, 0.0) for i in parts(u)), role=role)
             for n, (u, score, role) in enumerate(self.choose(question, units, scores), start=1)
         ]
         return state
@@ -168,7 +174,7 @@ class EvidenceSelector(Stage):
             if not items:
                 for context in self._after(unit):
                     add(context, score, "context")
-        return self._group(list(chosen.values()))
+        return self._join_context(self._group(list(chosen.values())))
 
     # -------------------------------------------------------------------------- structure
     def _items(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
@@ -226,6 +232,24 @@ class EvidenceSelector(Stage):
         for u, s, _ in chosen:
             best[u.doc_id] = max(best.get(u.doc_id, -9.0), s)
         return sorted(chosen, key=lambda c: (-best[c[0].doc_id], c[0].start))
+
+    @staticmethod
+    def _join_context(chosen: list[tuple[EvidenceUnit, float, str]]) -> list[tuple[EvidenceUnit, float, str]]:
+        """Each context unit joined to the unit it touches (one ends where the other starts),
+        so a sentence and the one that names its subject are one span."""
+        out: list[tuple[EvidenceUnit, float, str]] = []
+        for unit, score, role in chosen:
+            if out:
+                last, last_score, last_role = out[-1]
+                touching = last.doc_id == unit.doc_id and last.end == unit.start and last.paragraph == unit.paragraph
+                if touching and "context" in (role, last_role) and "item" not in (role, last_role):
+                    main = unit if last_role == "context" else last
+                    joined = EvidenceUnit(f"{unit.doc_id}:{last.start}-{unit.end}", unit.doc_id, last.start, unit.end,
+                                          last.text + unit.text, main.kind, main.section, main.lead, main.paragraph)
+                    out[-1] = (joined, max(score, last_score), "answer" if "answer" in (role, last_role) else "context")
+                    continue
+            out.append((unit, score, role))
+        return out
 
     # ------------------------------------------------------------------ index without units
     def _units_of(self, chunk: Chunk) -> list[tuple[EvidenceUnit, np.ndarray]]:
