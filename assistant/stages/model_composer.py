@@ -114,7 +114,9 @@ class ModelComposer(Stage):
     @dataclass(frozen=True)
     class Config:
         lead_tokens: int = 96  # one sentence; bounds a rambling model
-        tokens_per_unit: int = 120  # one unit's English translation (units are under 220 characters)
+        # One unit's English translation: a unit of up to ~220 Chinese characters takes ~170 tokens
+        # in English; a cap, not a cost (a translation ends when the sentence does).
+        tokens_per_unit: int = 200
         # Constrain output with llama.cpp grammars where the chat model takes them (see above).
         constrain: bool = True
         # Off for the bundled 1.5B model: on the dev set it answered NO_ANSWER to English
