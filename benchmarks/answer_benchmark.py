@@ -159,9 +159,10 @@ def oracle(args: argparse.Namespace) -> None:
     composer = next(s for s in assistant.pipeline.stages if s.name == "compose")
     verifier = ClaimVerifier()
     rows = []
-    for item in load_items(args.dataset):
-        if not item["evidence"]:
-            continue
+    answerable = [item for item in load_items(args.dataset) if item["evidence"]]
+    if args.limit:  # the first N of each language
+        answerable = [i for lang in ("zh", "en") for i in [i for i in answerable if i["lang"] == lang][: args.limit]]
+    for item in answerable:
         units = []
         for e in item["evidence"]:
             text = index.document_text(e["doc"])
@@ -238,6 +239,7 @@ def main() -> None:
     sub.add_parser("gate").set_defaults(func=gate)
     o = sub.add_parser("oracle")
     o.add_argument("--backend", default="local", choices=("local", "openai", "extractive"))
+    o.add_argument("--limit", type=int, default=0, help="the first N answerable items of each language")
     o.set_defaults(func=oracle)
     u = sub.add_parser("units")
     u.add_argument("--k", type=int, default=10)
