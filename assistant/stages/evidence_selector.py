@@ -34,6 +34,7 @@ _CONNECTIVE = re.compile(
     r"^(?:其中|此外|另外|同时|而且|并且|但是?|然而|因此|所以|这|该|其|此|上述|对此|为此|与此同时|"
     r"(?:This|These|That|It|Its|They|Their|Meanwhile|However|Moreover|Of these)\b)"
 )
+_CLAUSE_ENDS = ("；", ";", "：", ":")
 # A following sentence opening like this elaborates on the one before ("具体而言，投资方面…").
 _ELABORATION = re.compile(r"^(?:具体而言|具体来看|具体来说|具体地|例如|比如|譬如|其中|此外|另外|同时|特别是|尤其是|"
                           r"(?:For example|For instance|Specifically|In particular)\b)")
@@ -62,6 +63,7 @@ class EvidenceSelector(Stage):
         heading_like_chars: int = 30
         max_following: int = 3
         max_elaborations: int = 2
+        max_clauses: int = 4  # clauses after one ending in "；" or "：", up to its full stop
         heading_reach: int = 160  # characters before a chunk searched for its headings
         lexical_weight_zh: float = 0.5
         lexical_weight_en: float = 0.2
@@ -215,6 +217,15 @@ class EvidenceSelector(Stage):
                 if current is None or not current.answerable or current.kind == "list_item":
                     break
                 if out and current.paragraph != out[0].paragraph:
+                    break
+                out.append(current)
+            return out
+        if unit.text.rstrip().endswith(_CLAUSE_ENDS):
+            # A clause ending in "；" or "：" is not yet the end of its sentence: the clauses
+            # up to the full stop belong to it ("提出四个主要支柱，分别为贸易：…；供应链：…；…。").
+            while len(out) < cfg.max_clauses and current.text.rstrip().endswith(_CLAUSE_ENDS):
+                current = store.next_of(current.unit_id)
+                if current is None or current.paragraph != unit.paragraph or not current.answerable:
                     break
                 out.append(current)
             return out

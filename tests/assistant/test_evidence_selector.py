@@ -30,3 +30,32 @@ def test_units_that_do_not_touch_or_are_both_answers_stay_apart():
     assert len(EvidenceSelector._join_context([(first, 0.6, "answer"), (second, 0.7, "answer")])) == 2
     other_paragraph = unit("截至 2022 年 9 月，谈判已扩员至 87 个。", paragraph=4)
     assert len(EvidenceSelector._join_context([(first, 0.4, "context"), (other_paragraph, 0.7, "answer")])) == 2
+
+
+def test_a_clause_ending_in_a_semicolon_brings_the_clauses_up_to_its_full_stop():
+    from pathlib import Path
+
+    import numpy as np
+
+    from index.evidence_store import EvidenceStore
+    from ingest.pipeline import IngestPipeline
+
+    pipeline = IngestPipeline()
+    path = next((Path(__file__).resolve().parents[2] / "data" / "reports").glob("002_*.txt"))
+    result = pipeline.run(path)
+    units = pipeline.segmenter.segment(result.document, result.chunks)
+    store = EvidenceStore(units, np.zeros((len(units), 4), dtype=np.float32))
+    selector = EvidenceSelector(_NoEmbeddings(), lambda: store)
+    pillars = next(u for u in units if "提出四个主要支柱" in u.text)
+    assert pillars.text.rstrip().endswith("；")
+    following = selector._after(pillars)
+    assert following and following[-1].text.rstrip().endswith("。")
+    text = "".join(u.text for u in following)
+    assert "供应链" in text  # the second pillar, in the next clause
+
+
+class _NoEmbeddings:
+    def encode_query(self, text):
+        raise AssertionError("not used")
+
+    encode_documents = encode_query
