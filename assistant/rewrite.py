@@ -89,26 +89,30 @@ class QuestionRewriter:
 class RuleBasedRewriter(QuestionRewriter):
     """Resolves a follow-up by naming what it refers to: the previous question's subject.
 
-    ``strategy`` says how: ``"anchors"`` puts only the names the previous question is anchored
-    by (titles, authors, sources, quoted terms; its topic when it has none) before the follow-up,
-    ``"topic"`` puts its whole topic there; ``"none"`` leaves the words as asked (retrieval still
-    uses the previous turn as a prior).
+    The strategy, per language of the follow-up, says how: ``"anchors"`` puts only the names the
+    previous question is anchored by (titles, authors, sources, quoted terms; its topic when it
+    has none) before the follow-up, ``"topic"`` puts the previous question's whole topic there;
+    ``"none"`` leaves the words as asked (retrieval still uses the previous turn as a prior).
     """
 
     STRATEGIES = ("anchors", "topic", "none")
 
-    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 3, strategy: str = "anchors"):
+    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 3, strategy: str | None = None,
+                 strategy_zh: str = "anchors", strategy_en: str = "topic"):
         if short_zh_chars < 0 or short_en_words < 0:
             raise ValueError("short_zh_chars and short_en_words must not be negative")
-        if strategy not in self.STRATEGIES:
-            raise ValueError(f"strategy must be one of {', '.join(self.STRATEGIES)}, got {strategy!r}")
+        if strategy is not None:  # one strategy for both languages
+            strategy_zh = strategy_en = strategy
+        for value in (strategy_zh, strategy_en):
+            if value not in self.STRATEGIES:
+                raise ValueError(f"strategy must be one of {', '.join(self.STRATEGIES)}, got {value!r}")
         self.short_zh_chars = short_zh_chars
         self.short_en_words = short_en_words
-        self.strategy = strategy
+        self.strategy = {"zh": strategy_zh, "en": strategy_en}
 
     def config(self) -> dict:
-        return {**super().config(), "short_zh_chars": self.short_zh_chars,
-                "short_en_words": self.short_en_words, "strategy": self.strategy}
+        return {**super().config(), "short_zh_chars": self.short_zh_chars, "short_en_words": self.short_en_words,
+                "strategy_zh": self.strategy["zh"], "strategy_en": self.strategy["en"]}
 
     def is_follow_up(self, question: str) -> bool:
         """Whether ``question`` depends on the conversation: a pronoun or demonstrative
@@ -169,10 +173,12 @@ class RuleBasedRewriter(QuestionRewriter):
         return inherited + [n for n in own if n not in inherited]
 
     def _rewrite(self, question: str, history: History) -> str:
-        if self.strategy == "none" or not self.is_follow_up(question):
+        language = detect_language(question)
+        strategy = self.strategy[language]
+        if strategy == "none" or not self.is_follow_up(question):
             return question
-        zh = detect_language(question) == "zh"
-        names = [n for n in self.names(history) if n not in question] if self.strategy == "anchors" else []
+        zh = language == "zh"
+        names = [n for n in self.names(history) if n not in question] if strategy == "anchors" else []
         context = ("、" if zh else ", ").join(names) if names else self.topic(self.resolve_previous(history))
         if not context or context in question:
             return question

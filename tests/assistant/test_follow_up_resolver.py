@@ -63,8 +63,8 @@ def test_config_is_validated_and_round_trips():
     with pytest.raises(ValueError, match="context_for"):
         FollowUpResolver(config=FollowUpResolver.Config(context_for="sometimes"))
     with pytest.raises(ValueError, match="strategy"):
-        FollowUpResolver(config=FollowUpResolver.Config(strategy="guess"))
-    resolver = FollowUpResolver(config=FollowUpResolver.Config(strategy="topic", short_zh_chars=12))
+        FollowUpResolver(config=FollowUpResolver.Config(strategy_en="guess"))
+    resolver = FollowUpResolver(config=FollowUpResolver.Config(strategy_zh="topic", short_zh_chars=12))
     data = resolver.to_dict()
-    assert data["rewriter"]["strategy"] == "topic"
+    assert data["rewriter"]["strategy_zh"] == "topic"
     assert FollowUpResolver.config_from_dict({k: v for k, v in data.items() if k != "rewriter"}) == resolver.config

@@ -30,15 +30,23 @@ def test_rule_based_english_pronoun_follow_up():
 def test_anchors_strategy_names_only_what_the_previous_question_is_about():
     # The previous question's names, not its whole topic: "When was … proposed" would pull the
     # query toward the previous answer.
-    assert RuleBasedRewriter().rewrite("What about its deadline?", HISTORY_EN) == "Digital Silk Road: What about its deadline?"
+    rewriter = RuleBasedRewriter(strategy="anchors")
+    assert rewriter.rewrite("What about its deadline?", HISTORY_EN) == "Digital Silk Road: What about its deadline?"
     history = [{"q": "安晓明的文章讲了“一带一路”数字经济合作的哪些进展？", "a": "数字基础设施建设进展迅速等。"}]
-    assert RuleBasedRewriter().rewrite("其中数字服务贸易，2020年的总额是多少？", history) == (
+    assert rewriter.rewrite("其中数字服务贸易，2020年的总额是多少？", history) == (
         "安晓明、“一带一路”，其中数字服务贸易，2020年的总额是多少？")
 
 
 def test_anchors_fall_back_to_the_topic_when_the_previous_question_names_nothing():
     history = [{"q": "疫情期间有哪些平台帮助农产品销售？", "a": "抖音等平台。"}]
     assert RuleBasedRewriter().rewrite("那快手呢？", history) == "疫情期间平台帮助农产品销售，那快手呢？"
+
+
+def test_default_strategies_are_anchors_for_chinese_and_the_topic_for_english():
+    rewriter = RuleBasedRewriter()
+    assert rewriter.config()["strategy_zh"] == "anchors" and rewriter.config()["strategy_en"] == "topic"
+    assert rewriter.rewrite("What about its deadline?", HISTORY_EN) == RuleBasedRewriter(strategy="topic").rewrite(
+        "What about its deadline?", HISTORY_EN)
 
 
 def test_strategy_none_leaves_the_words_as_asked():
