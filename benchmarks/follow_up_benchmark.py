@@ -1,7 +1,7 @@
 """Follow-up questions against their self-contained twins.
 
     python benchmarks/follow_up_benchmark.py gap RUN_FOLLOW_UPS RUN_TWINS [--suite-twins FILE]
-    python benchmarks/follow_up_benchmark.py preview [--data-dir DIR] [--repeat N]
+    python benchmarks/follow_up_benchmark.py preview [--data-dir DIR] [--repeat N] [--limit N]
 
 ``gap`` pairs each follow-up item (an item with ``history``) answered in the run folder
 ``RUN_FOLLOW_UPS`` with its twin answered in ``RUN_TWINS`` (two ``reportqa eval`` runs, same
@@ -120,6 +120,9 @@ def preview(args: argparse.Namespace) -> None:
     follow_items = [i for i in load_items(DEV_FOLLOW_UPS) if i.get("history")]
     dev = {i["id"]: i for i in load_items(DEV)}
     pairs = twins_of(follow_items, list(dev.values()))
+    if args.limit:  # every n-th pair, so both languages stay in
+        keep = [item["id"] for item in follow_items if item["id"] in pairs][:: max(1, len(pairs) // args.limit)][: args.limit]
+        pairs = {k: pairs[k] for k in keep}
     assistant.preview(follow_items[0]["question"])  # load everything once
     queries = {s.name: s for s in assistant.pipeline.stages}["select"].embeddings._queries
     times: dict[str, list[float]] = {"follow-up": [], "first question": []}
@@ -166,6 +169,7 @@ def main() -> None:
     p = sub.add_parser("preview", help="time the instant answer of follow-ups against first questions")
     p.add_argument("--data-dir")
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--limit", type=int, help="time only N pairs (every n-th)")
     p.set_defaults(func=preview)
     args = parser.parse_args()
     args.func(args)
