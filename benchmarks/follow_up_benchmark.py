@@ -92,7 +92,7 @@ def gap(args: argparse.Namespace) -> None:
         return record["scores"].get(metric, 0.0)
 
     print(f"follow-ups {follow_run} vs twins {twin_run}: {len(rows)} pairs"
-          + (f" ({missing} follow-ups without an answered twin left out)" if missing else ""))
+          + (f" ({missing} follow-ups left out: not answered, or no answered twin)" if missing else ""))
     print(f"| group | n | key facts follow-up | key facts twin | gap | Recall@5 follow-up | Recall@5 twin |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     groups = [("all", rows), *[(lang, [r for r in rows if r[0]["lang"] == lang]) for lang in ("zh", "en")]]
