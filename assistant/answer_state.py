@@ -15,7 +15,9 @@ History = Sequence[Mapping[str, str]]
 @dataclass
 class AnswerState:
     """Inputs (``question``, ``history``, ``language``) and what the stages add, in order:
-    ``standalone`` (follow-ups resolved), ``results`` (retrieved chunks), ``evidence`` (selected
+    ``standalone`` (follow-ups resolved), ``context`` (for a question that depends on the
+    conversation: the previous turn's question, resolved; retrieval favours its documents),
+    ``results`` (retrieved chunks), ``evidence`` (selected
     units, numbered), ``claims`` and ``lead_text``/``draft`` (composition), ``dropped`` (claims
     verification removed), ``refusal`` (set by whichever stage decides the reports do not answer;
     later stages then do nothing)."""
@@ -24,6 +26,7 @@ class AnswerState:
     language: Language
     history: History = ()
     standalone: str = ""
+    context: str = ""
     results: list[SearchResult] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)

@@ -17,12 +17,31 @@ from ingest.language import detect_language
 
 History = Sequence[Mapping[str, str]]
 
-_ZH_ANAPHORA = re.compile(r"它|其|这|那|该|此|他|她|两者|二者|同年|上述|前者|后者|呢[？?]?$")
+# Words that point back into the conversation. Chinese: pronouns and demonstratives, minus the
+# words that merely contain them (其他, 尤其, 应该, 因此, 如此…); "文中/作者" name a document or
+# person only the conversation identifies.
+_ZH_ANAPHORA = re.compile(
+    r"它|(?<![尤极])其(?![他它实余次])|(?<!应)该|(?<![因为如对由彼据])此|(?<!其)[他她]|这|那|两者|二者|同年|上述|前者|后者"
+    r"|文中|本文|作者|呢[？?]?$"
+)
+# A Chinese question opening with a bare document noun ("报告建议…", "文章提到…") means the one
+# the conversation is about.
+_ZH_DEFINITE_HEAD = re.compile(r"^(?:报告|文章|白皮书|契约|倡议|协定|战略|框架|计划)(?![（(《])")
+# English: pronouns that refer back, "what about / and …", and definite references to a source or
+# person the question does not name ("the report", "the same paper", "the author").
 _EN_ANAPHORA = re.compile(
-    r"\b(it|its|they|their|them|this|that|these|those|he|she|him|his|her|there|such|both|former|latter)\b"
+    r"\b(it|its|they|their|them|these|those|he|she|him|his|her|there|such|both|former|latter)\b"
+    r"|\b(this|that)\s+(report|paper|article|study|survey|document|approach|strategy|plan|framework|initiative|"
+    r"agreement|act|measure|measures|mechanism|one|figure|period|year)\b"
+    r"|\bthe\s+(same|above|previous)\b"
+    r"|\bthe\s+(report|paper|white paper|article|study|survey|document|author|authors|writer|book)\b"
     r"|^(what|how) about\b|^and\b",
     re.IGNORECASE,
 )
+# "it"/"its" after a name of the question's own ("the GCSC … its membership") refer inside it.
+_EN_SELF_REFERRING = frozenset({"it", "its"})
+_EN_NAME = re.compile(r"(?<!^)\b(?:[A-Z]{2,}[A-Za-z0-9+\-]*|[A-Z][a-z]+(?:[ -][A-Z][A-Za-z]+)+)")
+_ZH_NAME = re.compile(r"《[^》]+》|“[^”]+”|[A-Za-z][A-Za-z0-9+\-]+")
 _EN_CONTENT = re.compile(r"[A-Za-z][A-Za-z\-']+|\d+(?:[.,]\d+)*%?")
 _EN_STOP = frozenset(
     """a an the of to in on for and or but is are was were be been by with as at from what which who
@@ -36,6 +55,20 @@ _EN_QUESTION_HEAD = re.compile(
     re.IGNORECASE,
 )
 _END_PUNCT = re.compile(r"[\s？?。！!：:，,]+$")
+# What names a question's subject. Chinese: the speaker before "的文章/认为/提到…" ("安晓明的文章
+# 讲了…" -> 安晓明), a source after "根据/据", titles, quoted terms, Latin names. English:
+# capitalised names, acronyms, quoted terms, "2022 Global …" phrases.
+_ZH_SPEAKER = re.compile(
+    r"^(?:根据|据|在)?([^，,。？?《“]{2,16}?)(?:的(?:文章|报告|疫情报告|研究|论文|白皮书)|认为|提到|指出|表示|建议|称|讲了)"
+)
+_ZH_SOURCE = re.compile(r"(?:根据|据)([^，,。？?]{2,30})[，,]")
+_EN_ANCHOR = re.compile(
+    r"\b\d{4}\s+(?:[\w\-]+\s+){0,5}?(?:[Ww]hite [Pp]aper|report|paper|article|survey|study)\b"
+    r"|(?<!^)(?:\b\d{4}(?:\s+[A-Z][\w\-]*)+|\b[A-Z][\w\-]*(?:\s+(?:of\s+|on\s+|the\s+|and\s+)?[A-Z][\w\-]*)+"
+    r"|\b[A-Z]{2,}[\w+\-]*|\b[A-Z][a-z]+[A-Z]\w*)"
+    r"|['‘\"“][^'’\"”]{3,60}['’\"”]"
+)
+_EN_GENERIC = frozenset({"What", "Which", "Who", "How", "When", "Where", "Why", "According"})
 
 
 class QuestionRewriter:
@@ -54,27 +87,54 @@ class QuestionRewriter:
 
 
 class RuleBasedRewriter(QuestionRewriter):
-    """Prepends the previous question's topic to a short or pronoun-bearing follow-up."""
+    """Resolves a follow-up by naming what it refers to: the previous question's subject.
 
-    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 3):
+    The strategy, per language of the follow-up, says how: ``"anchors"`` puts only the names the
+    previous question is anchored by (titles, authors, sources, quoted terms; its topic when it
+    has none) before the follow-up, ``"topic"`` puts the previous question's whole topic there;
+    ``"none"`` leaves the words as asked (retrieval still uses the previous turn as a prior).
+    """
+
+    STRATEGIES = ("anchors", "topic", "none")
+
+    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 3, strategy: str | None = None,
+                 strategy_zh: str = "anchors", strategy_en: str = "topic"):
         if short_zh_chars < 0 or short_en_words < 0:
             raise ValueError("short_zh_chars and short_en_words must not be negative")
+        if strategy is not None:  # one strategy for both languages
+            strategy_zh = strategy_en = strategy
+        for value in (strategy_zh, strategy_en):
+            if value not in self.STRATEGIES:
+                raise ValueError(f"strategy must be one of {', '.join(self.STRATEGIES)}, got {value!r}")
         self.short_zh_chars = short_zh_chars
         self.short_en_words = short_en_words
+        self.strategy = {"zh": strategy_zh, "en": strategy_en}
 
     def config(self) -> dict:
-        return {**super().config(), "short_zh_chars": self.short_zh_chars, "short_en_words": self.short_en_words}
+        return {**super().config(), "short_zh_chars": self.short_zh_chars, "short_en_words": self.short_en_words,
+                "strategy_zh": self.strategy["zh"], "strategy_en": self.strategy["en"]}
 
     def is_follow_up(self, question: str) -> bool:
         """Whether ``question`` depends on the conversation: a pronoun or demonstrative
-        ("它/其/那/他", "it/they/such", "what about"), or too few words of its own (a Chinese
-        question of at most ``short_zh_chars`` characters, an English one with at most
-        ``short_en_words`` content words)."""
+        ("它/其/那/他", "it/they/such", "what about") not preceded by a name of its own, a
+        definite reference to a source or person it does not name ("文中", "报告建议…", "the
+        report", "the author"), or too few words of its own (a Chinese question of at most
+        ``short_zh_chars`` characters, an English one with at most ``short_en_words`` content
+        words)."""
         if detect_language(question) == "zh":
             core = _END_PUNCT.sub("", question)
-            return len(core) <= self.short_zh_chars or bool(_ZH_ANAPHORA.search(core + "？"))
+            if len(core) <= self.short_zh_chars or _ZH_DEFINITE_HEAD.match(core):
+                return True
+            match = _ZH_ANAPHORA.search(core + "？")
+            return bool(match) and not _ZH_NAME.search(core[: match.start()])
         content = [w for w in _EN_CONTENT.findall(question) if w.lower() not in _EN_STOP]
-        return len(content) <= self.short_en_words or bool(_EN_ANAPHORA.search(question))
+        if len(content) <= self.short_en_words:
+            return True
+        for match in _EN_ANAPHORA.finditer(question):
+            if match.group(0).lower() in _EN_SELF_REFERRING and _EN_NAME.search(question[: match.start()]):
+                continue
+            return True
+        return False
 
     @staticmethod
     def topic(question: str) -> str:
@@ -83,16 +143,46 @@ class RuleBasedRewriter(QuestionRewriter):
             return _END_PUNCT.sub("", _ZH_QUESTION_WORDS.sub("", question))
         return _END_PUNCT.sub("", _EN_QUESTION_HEAD.sub("", question, count=1))
 
+    @staticmethod
+    def anchors(question: str) -> list[str]:
+        """The names ``question`` is anchored by, in order: the speaker or source ("安晓明的
+        文章…" -> 安晓明), titles, quoted terms and Latin names in Chinese; capitalised names,
+        acronyms, quoted terms and "2022 Global …" phrases in English."""
+        if detect_language(question) == "zh":
+            found = [m.group(1).strip() for p in (_ZH_SPEAKER, _ZH_SOURCE) if (m := p.search(question))]
+            found = [f for f in found if not _ZH_NAME.fullmatch(f)] + _ZH_NAME.findall(question)
+        else:
+            found = [m.group(0).strip("'‘’\"“” ") for m in _EN_ANCHOR.finditer(question)]
+            found = [f for f in found if f not in _EN_GENERIC]
+        # A name inside a longer one ("COVID" in "COVID-19 report") adds nothing.
+        unique = list(dict.fromkeys(f for f in found if f))
+        return [a for a in unique if not any(a != b and a in b for b in unique)]
+
+    def resolve_previous(self, history: History) -> str:
+        """The last turn's question, itself resolved against the turns before it."""
+        return self.rewrite(history[-1]["q"], history[:-1])
+
+    def names(self, history: History) -> list[str]:
+        """The anchors of the last turn's question, after those it inherits when it is itself a
+        follow-up (a third turn still knows whose article the first one asked about)."""
+        question = history[-1]["q"]
+        own = self.anchors(question)
+        if len(history) < 2 or not self.is_follow_up(question):
+            return own
+        inherited = self.names(history[:-1])
+        return inherited + [n for n in own if n not in inherited]
+
     def _rewrite(self, question: str, history: History) -> str:
-        if not self.is_follow_up(question):
+        language = detect_language(question)
+        strategy = self.strategy[language]
+        if strategy == "none" or not self.is_follow_up(question):
             return question
-        # The previous question may itself be a follow-up: resolve it against older turns first.
-        previous = self.rewrite(history[-1]["q"], history[:-1])
-        topic = self.topic(previous)
-        if not topic or topic in question:
+        zh = language == "zh"
+        names = [n for n in self.names(history) if n not in question] if strategy == "anchors" else []
+        context = ("、" if zh else ", ").join(names) if names else self.topic(self.resolve_previous(history))
+        if not context or context in question:
             return question
-        separator = "，" if detect_language(question) == "zh" else ": "
-        return f"{topic}{separator}{question}"
+        return f"{context}{'，' if zh else ': '}{question}"
 
 
 _REWRITE_SYSTEM = (

@@ -11,6 +11,8 @@ Checks, for every JSONL item:
   {fact, list, explanation, multi_doc, unanswerable}; unique ids;
 * optional ``history`` (follow-up items): a non-empty list of
   ``{"q": str, "a": str}`` turns, oldest first, with non-empty strings;
+* optional ``meta`` (provenance, never scored; e.g. a follow-up's ``twin``:
+  the id of the self-contained item it restates): a JSON object;
 * ``unanswerable`` <=> empty ``evidence`` (and empty ``key_facts``);
   answerable items have 1-4 key facts and at least one evidence quote;
 * ``multi_doc`` items cite at least two distinct reports;
@@ -36,7 +38,7 @@ DEFAULT_DATASET = REPO_ROOT / "evals" / "datasets" / "reports_dev.jsonl"
 DEFAULT_REPORTS = REPO_ROOT / "data" / "reports"
 
 FIELDS = ("id", "lang", "type", "question", "answer", "key_facts", "evidence")
-OPTIONAL_FIELDS = ("history",)
+OPTIONAL_FIELDS = ("history", "meta")
 LANGS = {"zh", "en"}
 TYPES = {"fact", "list", "explanation", "multi_doc", "unanswerable"}
 ID_RE = re.compile(r"^(zh|en)-\d{3}$")
@@ -92,6 +94,9 @@ def _check_item(item: object, where: str, reports: dict[str, str]) -> list[str]:
                     or not all(isinstance(turn[k], str) and turn[k].strip() for k in ("q", "a"))
                 ):
                     errors.append(f"{tag} history[{n}] must be an object with non-empty string 'q' and 'a'")
+
+    if "meta" in item and not isinstance(item["meta"], dict):
+        errors.append(f"{tag} meta must be a JSON object")
 
     lang, typ = item.get("lang"), item.get("type")
     if isinstance(item.get("id"), str) and not ID_RE.match(item["id"]):
