@@ -64,6 +64,17 @@ def embedder(backend: str, **models: Any):
     return make_embeddings(settings)
 
 
+def fresh_query(emb, question: str) -> np.ndarray:
+    """``encode_query`` past the embedder's memory of recent queries: the model runs every time."""
+    with emb._queries_lock:
+        emb._queries.clear()
+    return emb.encode_query(question)
+
+
+def evenly(items: list[Any], count: int) -> list[Any]:
+    return [items[i] for i in np.linspace(0, len(items) - 1, min(count, len(items))).astype(int)]
+
+
 def real_chunks() -> list[Any]:
     settings = load_settings()
     pipeline = make_pipeline(settings)
@@ -115,7 +126,7 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             timings = []
             for question in questions[:40]:
                 started = time.perf_counter()
-                emb.encode_query(question)
+                fresh_query(emb, question)
                 timings.append(time.perf_counter() - started)
             row["query_p50_ms"] = round(1000 * percentile(timings, 50), 1)
             row["query_p95_ms"] = round(1000 * percentile(timings, 95), 1)
@@ -130,7 +141,7 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             queries = emb.encode_documents([]) if not questions else np.stack([emb.encode_query(q) for q in questions])
             vectors[backend] = {"docs": docs, "queries": queries}
             again_docs = emb.encode_documents([texts[i] for i in sample[:32]])
-            again_queries = np.stack([emb.encode_query(q) for q in questions[:16]])
+            again_queries = np.stack([fresh_query(emb, q) for q in questions[:16]])
             row["determinism_max_abs_diff"] = float(max(np.abs(again_docs - docs[sample[:32]]).max(),
                                                         np.abs(again_queries - queries[:16]).max()))
             if args.recall:
@@ -193,7 +204,7 @@ def _gemm_graph(m: int, k: int, n: int, integer: bool):
     return onnx._serialize(model) if hasattr(onnx, "_serialize") else model.SerializeToString()
 
 
-def _time(fn, seconds: float = 3.0) -> float:
+def _time(fn, seconds: float) -> float:
     fn()
     runs, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -202,7 +213,7 @@ def _time(fn, seconds: float = 3.0) -> float:
     return (time.perf_counter() - started) / runs
 
 
-def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152) -> dict[str, float]:
+def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152, seconds: float = 3.0) -> dict[str, float]:
     """GFLOP/s of one GEMM of EmbeddingGemma's MLP shape (tokens x hidden x intermediate)."""
     import onnxruntime as ort
     from threadpoolctl import threadpool_limits
@@ -218,10 +229,10 @@ def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152) -> dict
             feed = {"a": rng.integers(0, 255, (m, k), dtype=np.uint8), "b": rng.integers(-127, 127, (k, n), dtype=np.int8)}
         else:
             feed = {"a": rng.standard_normal((m, k), dtype=np.float32), "b": rng.standard_normal((k, n), dtype=np.float32)}
-        out[name] = round(flops / _time(lambda: session.run(None, feed)) / 1e9, 1)
+        out[name] = round(flops / _time(lambda: session.run(None, feed), seconds) / 1e9, 1)
     a, b = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32)
     with threadpool_limits(threads):
-        out["numpy_fp32"] = round(flops / _time(lambda: a @ b) / 1e9, 1)
+        out["numpy_fp32"] = round(flops / _time(lambda: a @ b, seconds) / 1e9, 1)
     return out
 
 
@@ -274,6 +285,9 @@ def peak(args: argparse.Namespace) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------- build
 def build(args: argparse.Namespace) -> dict[str, Any]:
+    """First-start build per backend: nothing of that backend in the embedding cache. With
+    ``--cache FILE`` the vectors are kept there afterwards (each backend under its own key), so
+    that ``speed --cache FILE`` builds its indexes without embedding again."""
     from index.library_index import LibraryIndex
 
     report: dict[str, Any] = {"backends": {}}
@@ -284,17 +298,21 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             emb = make_embeddings(settings)
             emb.encode_documents(["warm-up"])  # a first start loads the model too, but both backends do
             pipeline = make_pipeline(settings)
-            with EmbeddingCache(settings.embedding_cache_path) as cache:
-                started = time.perf_counter()
+            cache_path = Path(args.cache) if args.cache else settings.embedding_cache_path
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            with EmbeddingCache(cache_path) as cache:
+                if cache.count(emb.cache_key):
+                    raise SystemExit(f"{cache_path} already holds {backend} vectors: not a first start")
+                started, cpu = time.perf_counter(), time.process_time()
                 result = LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=emb,
                                             pipeline=pipeline, cache=cache, progress=False)
-                seconds = time.perf_counter() - started
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
                 embedded = cache.count(emb.cache_key)
             evidence = getattr(result.index, "evidence", None)
             report["backends"][backend] = {
-                "seconds": round(seconds, 1), "chunks": len(result.index), "texts_embedded": embedded,
-                "evidence_units": len(evidence) if evidence is not None else 0,
-                "texts_per_second": round(embedded / seconds, 2)}
+                "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "chunks": len(result.index),
+                "texts_embedded": embedded, "evidence_units": len(evidence) if evidence is not None else 0,
+                "texts_per_second": round(embedded / seconds, 2), "load_average": os.getloadavg()}
             print(f"{backend}: {report['backends'][backend]}", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -304,24 +322,166 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+# --------------------------------------------------------------------------------------- speed
+def speed(args: argparse.Namespace) -> dict[str, Any]:
+    """Backends measured in turns: each round runs every backend once (the order rotates), so a
+    change of load on the shared machine hits all of them; ratios are taken within a round."""
+    from tokenizers import Tokenizer
+
+    from index.library_index import LibraryIndex
+    from reportqa.factory import make_retriever, open_index
+    from reportqa.models import ModelRegistry
+
+    base = load_settings()
+    threads = args.threads or base.models.threads
+    folder = ModelRegistry.from_settings(base).resolve(base.models.embedder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    dense_weights = sum(d["in_features"] * d["out_features"] for d in (
+        json.loads((sub / "config.json").read_text(encoding="utf-8")) for sub in sorted(folder.glob("*_Dense"))))
+    texts = evenly([c.embedding_text() for c in real_chunks()], args.speed_chunks)
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    lengths = [len(e.ids) for e in tokenizer.encode_batch(["title: none | text: " + t for t in texts])]
+    flops = sum(flops_per_text(config, dense_weights, n) for n in lengths)  # the whole sample
+    questions = evenly(sorted({i["question"] for items in suite_items().values() for i in items}), args.queries)
+    work = Path(tempfile.mkdtemp(prefix="reportqa-speed-bench-"))
+    report: dict[str, Any] = {"threads": threads, "sample_chunks": len(texts), "mean_tokens": round(mean(lengths), 1),
+                              "gflops_per_chunk": round(flops / len(texts) / 1e9, 3), "queries": len(questions),
+                              "rounds": [], "backends": {}}
+    try:
+        searchers = {}
+        for backend in args.backends:
+            settings = load_settings({"data_dir": str(work / backend), "models.embedder_backend": backend,
+                                      "models.threads": threads})
+            if args.cache:
+                settings.embedding_cache_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(args.cache, settings.embedding_cache_path)
+            emb = make_embeddings(settings)
+            with EmbeddingCache(settings.embedding_cache_path) as cache:
+                started = time.perf_counter()
+                LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=emb,
+                                   pipeline=make_pipeline(settings), cache=cache, progress=True)
+                built = time.perf_counter() - started
+            retriever = make_retriever(settings, open_index(settings))
+            emb.encode_documents(texts[:2])  # models loaded and warm before any timing
+            retriever.retrieve(questions[0])
+            searchers[backend] = (emb, retriever)
+            report["backends"][backend] = {"name": emb.name, "quantization": emb.quantization,
+                                           "index_build_seconds": round(built, 1)}
+        for number in range(args.rounds):
+            row: dict[str, Any] = {"peak_gflops": gemm_peaks(threads, seconds=1.0), "load_average": os.getloadavg()}
+            order = args.backends[number % len(args.backends):] + args.backends[: number % len(args.backends)]
+            for backend in order:
+                emb, retriever = searchers[backend]
+                started, cpu = time.perf_counter(), time.process_time()
+                emb.encode_documents(texts)
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                query_ms, search_ms = [], []
+                for question in questions:
+                    started = time.perf_counter()
+                    fresh_query(emb, question)
+                    query_ms.append(1000 * (time.perf_counter() - started))
+                for question in questions:
+                    with emb._queries_lock:
+                        emb._queries.clear()
+                    started = time.perf_counter()
+                    retriever.retrieve(question)
+                    search_ms.append(1000 * (time.perf_counter() - started))
+                peak = row["peak_gflops"]["onnxruntime_int8" if emb.quantization == "qint8" else "onnxruntime_fp32"]
+                row[backend] = {"chunks_per_second": round(len(texts) / seconds, 3),
+                                "cpu_seconds_per_chunk": round(cpu / len(texts), 3),
+                                "achieved_gflops": round(flops / seconds / 1e9, 2),
+                                "fraction_of_peak": round(flops / seconds / 1e9 / peak, 4),
+                                "query_p50_ms": round(percentile(query_ms, 50), 1),
+                                "search_p50_ms": round(percentile(search_ms, 50), 1),
+                                "query_ms": [round(v, 1) for v in query_ms], "search_ms": [round(v, 1) for v in search_ms]}
+            report["rounds"].append(row)
+            print(f"round {number + 1}: " + json.dumps({b: {k: v for k, v in row[b].items() if not k.endswith("_ms")
+                                                            or "p50" in k} for b in order}), flush=True)
+        for backend, summary in report["backends"].items():
+            rows = [r[backend] for r in report["rounds"]]
+            summary.update(
+                chunks_per_second=float(np.median([r["chunks_per_second"] for r in rows])),
+                cpu_seconds_per_chunk=float(np.median([r["cpu_seconds_per_chunk"] for r in rows])),
+                fraction_of_peak=float(np.median([r["fraction_of_peak"] for r in rows])),
+                query_p50_ms=round(percentile([v for r in rows for v in r["query_ms"]], 50), 1),
+                query_p95_ms=round(percentile([v for r in rows for v in r["query_ms"]], 95), 1),
+                search_p50_ms=round(percentile([v for r in rows for v in r["search_ms"]], 50), 1),
+                search_p95_ms=round(percentile([v for r in rows for v in r["search_ms"]], 95), 1))
+            if "torch" in report["backends"]:  # ratios within each round, then their median
+                torch_rows = [r["torch"] for r in report["rounds"]]
+                summary["doc_speed_vs_torch"] = round(float(np.median(
+                    [r["chunks_per_second"] / t["chunks_per_second"] for r, t in zip(rows, torch_rows)])), 2)
+                summary["query_p50_vs_torch"] = round(float(np.median(
+                    [r["query_p50_ms"] / t["query_p50_ms"] for r, t in zip(rows, torch_rows)])), 3)
+                summary["search_p50_vs_torch"] = round(float(np.median(
+                    [r["search_p50_ms"] / t["search_p50_ms"] for r, t in zip(rows, torch_rows)])), 3)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+# --------------------------------------------------------------------------------- determinism
+def vectors(args: argparse.Namespace) -> dict[str, Any]:
+    """One process's vectors of a fixed sample (used by ``determinism``, in a child process)."""
+    texts = evenly([c.embedding_text() for c in real_chunks()], args.speed_chunks)
+    questions = evenly(sorted({i["question"] for items in suite_items().values() for i in items}), 16)
+    emb = embedder(args.backends[0])
+    np.save(args.vectors_out, np.concatenate([emb.encode_documents(texts),
+                                              np.stack([fresh_query(emb, q) for q in questions])]))
+    return {"backend": args.backends[0], "texts": len(texts), "questions": len(questions)}
+
+
+def determinism(args: argparse.Namespace) -> dict[str, Any]:
+    """The same sample embedded by two separate processes per backend: are the vectors identical?"""
+    import subprocess
+
+    work = Path(tempfile.mkdtemp(prefix="reportqa-determinism-"))
+    report: dict[str, Any] = {"backends": {}}
+    try:
+        for backend in args.backends:
+            runs = []
+            for run in range(2):
+                out = work / f"{backend}-{run}.npy"
+                subprocess.run([sys.executable, __file__, "vectors", "--backends", backend, "--speed-chunks",
+                                str(args.speed_chunks), "--vectors-out", str(out), "--out", str(work / "v.json")],
+                               check=True, stdout=subprocess.DEVNULL)
+                runs.append(np.load(out))
+            report["backends"][backend] = {"vectors": int(runs[0].shape[0]),
+                                           "identical": bool(np.array_equal(runs[0], runs[1])),
+                                           "max_abs_diff": float(np.abs(runs[0] - runs[1]).max())}
+            print(f"{backend}: {report['backends'][backend]}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("quality", "peak", "build"):
+    commands = {"quality": quality, "peak": peak, "build": build, "speed": speed, "determinism": determinism,
+                "vectors": vectors}
+    for name in commands:
         p = sub.add_parser(name)
         p.add_argument("--backends", default="torch,onnx", type=lambda s: [b for b in s.split(",") if b])
         p.add_argument("--out", type=Path, default=None)
         p.add_argument("--speed-chunks", type=int, default=64)
+        if name in ("quality", "speed", "build"):
+            p.add_argument("--cache", type=Path, default=None,
+                           help="embedding cache: to start from (quality, speed: copied) or to keep (build)")
+        if name == "speed":
+            p.add_argument("--rounds", type=int, default=3)
+            p.add_argument("--queries", type=int, default=40, help="questions timed per round and backend")
+        if name == "vectors":
+            p.add_argument("--vectors-out", type=Path, required=True)
         if name == "quality":
             p.add_argument("--cosine-chunks", type=int, default=200)
-            p.add_argument("--cache", type=Path, default=None, help="embedding cache to start from (copied)")
             p.add_argument("--questions", type=int, default=None, help="at most this many questions (evenly spaced)")
             p.add_argument("--no-recall", dest="recall", action="store_false",
                            help="skip recall (embeds only the cosine sample; recall needs every chunk and question)")
-        if name == "peak":
+        if name in ("peak", "speed"):
             p.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
-    report = {"quality": quality, "peak": peak, "build": build}[args.command](args)
+    report = commands[args.command](args)
     report.update(command=args.command, cpu_count=os.cpu_count(), load_average=os.getloadavg(),
                   at=time.strftime("%Y-%m-%d %H:%M:%S"))
     out = args.out or REPO / "var" / "benchmarks" / f"embedder_{args.command}.json"
