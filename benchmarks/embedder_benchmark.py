@@ -34,6 +34,7 @@ Prints Markdown and writes JSON (default ``var/benchmarks/embedder_<command>.jso
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -45,6 +46,7 @@ from statistics import mean
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -111,39 +113,23 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
         if args.cache and Path(args.cache).is_file():
             shutil.copy(args.cache, cache_path)
         vectors: dict[str, dict[str, np.ndarray]] = {}
+        inputs = hashlib.sha256("\n".join(texts + questions).encode("utf-8")).hexdigest()
         for backend in args.backends:
-            emb = embedder(backend)
-            row: dict[str, Any] = {"name": emb.name, "fingerprint": emb.fingerprint[:12],
-                                   "quantization": emb.quantization, "batch_size": getattr(emb, "batch_size", None),
-                                   "threads": getattr(emb, "threads", None)}
-            # Speed first, on fresh embeddings of the same texts for every backend.
-            speed = [texts[i] for i in np.linspace(0, len(texts) - 1, args.speed_chunks).astype(int)]
-            emb.encode_documents(speed[:2])  # load the model outside the timing
-            started = time.perf_counter()
-            emb.encode_documents(speed)
-            row["speed_seconds"] = round(time.perf_counter() - started, 2)
-            row["chunks_per_second"] = round(len(speed) / row["speed_seconds"], 2)
-            timings = []
-            for question in questions[:40]:
-                started = time.perf_counter()
-                fresh_query(emb, question)
-                timings.append(time.perf_counter() - started)
-            row["query_p50_ms"] = round(1000 * percentile(timings, 50), 1)
-            row["query_p95_ms"] = round(1000 * percentile(timings, 95), 1)
-            # Vectors for agreement and recall (cached chunk vectors are reused).
-            with EmbeddingCache(cache_path) as cache:
-                wanted = texts if args.recall else [texts[i] for i in sample]
-                found, computed = encode_documents_cached(emb, wanted, cache, batch_size=64, progress=True)
-            docs = found if args.recall else np.zeros((len(texts), found.shape[1]), dtype=np.float32)
-            if not args.recall:
-                docs[sample] = found
-            row["chunks_embedded"] = computed
-            queries = emb.encode_documents([]) if not questions else np.stack([emb.encode_query(q) for q in questions])
-            vectors[backend] = {"docs": docs, "queries": queries}
-            again_docs = emb.encode_documents([texts[i] for i in sample[:32]])
-            again_queries = np.stack([fresh_query(emb, q) for q in questions[:16]])
-            row["determinism_max_abs_diff"] = float(max(np.abs(again_docs - docs[sample[:32]]).max(),
-                                                        np.abs(again_queries - queries[:16]).max()))
+            saved = args.vectors_dir / backend if args.vectors_dir else None
+            if saved is not None and (saved / "row.json").is_file():  # measured by an earlier run
+                row = json.loads((saved / "row.json").read_text(encoding="utf-8"))
+                if row.get("inputs") != inputs:
+                    raise SystemExit(f"{saved} holds vectors of other chunks or questions: remove it")
+                vectors[backend] = {"docs": np.load(saved / "docs.npy"), "queries": np.load(saved / "queries.npy")}
+            else:
+                row, vectors[backend] = measure_backend(args, backend, texts, questions, sample, cache_path)
+                row["inputs"] = inputs
+                if saved is not None:
+                    saved.mkdir(parents=True, exist_ok=True)
+                    np.save(saved / "docs.npy", vectors[backend]["docs"])
+                    np.save(saved / "queries.npy", vectors[backend]["queries"])
+                    (saved / "row.json").write_text(json.dumps(row), encoding="utf-8")
+            docs, queries = vectors[backend]["docs"], vectors[backend]["queries"]
             if args.recall:
                 row["recall"] = recall(suites, chunks, docs, {q: v for q, v in zip(questions, queries)})
             report["backends"][backend] = row
@@ -158,11 +144,52 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             row["cosine"] = {"chunks_min": float(doc_cos.min()), "chunks_mean": float(doc_cos.mean()),
                              "queries_min": float(query_cos.min()), "queries_mean": float(query_cos.mean()),
                              "all_p1": float(np.percentile(both, 1)), "n": int(both.size)}
-            row["speed_ratio_vs_torch"] = round(row["chunks_per_second"] / report["backends"]["torch"]["chunks_per_second"], 2)
-            row["query_p50_ratio_vs_torch"] = round(row["query_p50_ms"] / report["backends"]["torch"]["query_p50_ms"], 3)
+            torch_row = report["backends"]["torch"]
+            if "chunks_per_second" in row and "chunks_per_second" in torch_row:
+                row["speed_ratio_vs_torch"] = round(row["chunks_per_second"] / torch_row["chunks_per_second"], 2)
+                row["query_p50_ratio_vs_torch"] = round(row["query_p50_ms"] / torch_row["query_p50_ms"], 3)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report
+
+
+def measure_backend(args: argparse.Namespace, backend: str, texts: list[str], questions: list[str],
+                    sample: list[int], cache_path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One backend's chunk and question vectors (cached chunk vectors are reused), its speed on
+    fresh embeddings (``--speed-chunks``) and in-process determinism (``--determinism-chunks``)."""
+    emb = embedder(backend)
+    row: dict[str, Any] = {"name": emb.name, "fingerprint": emb.fingerprint[:12],
+                           "quantization": emb.quantization, "batch_size": getattr(emb, "batch_size", None),
+                           "threads": getattr(emb, "threads", None)}
+    emb.encode_documents(texts[:1])  # load the model outside the timing
+    if args.speed_chunks:
+        speed = evenly(texts, args.speed_chunks)
+        started = time.perf_counter()
+        emb.encode_documents(speed)
+        row["speed_seconds"] = round(time.perf_counter() - started, 2)
+        row["chunks_per_second"] = round(len(speed) / row["speed_seconds"], 2)
+        timings = []
+        for question in questions[:40]:
+            started = time.perf_counter()
+            fresh_query(emb, question)
+            timings.append(time.perf_counter() - started)
+        row["query_p50_ms"] = round(1000 * percentile(timings, 50), 1)
+        row["query_p95_ms"] = round(1000 * percentile(timings, 95), 1)
+    with EmbeddingCache(cache_path) as cache:
+        wanted = texts if args.recall else [texts[i] for i in sample]
+        found, computed = encode_documents_cached(emb, wanted, cache, batch_size=64, progress=True)
+    docs = found if args.recall else np.zeros((len(texts), found.shape[1]), dtype=np.float32)
+    if not args.recall:
+        docs[sample] = found
+    row["chunks_embedded"] = computed
+    queries = np.stack([emb.encode_query(q) for q in tqdm(questions, desc=f"{backend} questions")])
+    if args.determinism_chunks:
+        n = args.determinism_chunks
+        again_docs = emb.encode_documents([texts[i] for i in sample[:n]])
+        again_queries = np.stack([fresh_query(emb, q) for q in questions[: n // 2]])
+        row["determinism_max_abs_diff"] = float(max(np.abs(again_docs - docs[sample[:n]]).max(),
+                                                    np.abs(again_queries - queries[: n // 2]).max()))
+    return row, {"docs": docs, "queries": queries}
 
 
 def recall(suites, chunks, docs: np.ndarray, query_vectors: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -356,6 +383,10 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
                 settings.embedding_cache_path.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(args.cache, settings.embedding_cache_path)
             emb = make_embeddings(settings)
+            borrowed = args.borrow_vectors and backend != "torch"
+            if borrowed:
+                borrow_vectors(settings.embedding_cache_path, emb.cache_key,
+                               make_embeddings(load_settings({"models.embedder_backend": "torch"})).cache_key)
             with EmbeddingCache(settings.embedding_cache_path) as cache:
                 started = time.perf_counter()
                 LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=emb,
@@ -366,7 +397,8 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
             retriever.retrieve(questions[0])
             searchers[backend] = (emb, retriever)
             report["backends"][backend] = {"name": emb.name, "quantization": emb.quantization,
-                                           "index_build_seconds": round(built, 1)}
+                                           "index_build_seconds": round(built, 1),
+                                           "index_vectors": "torch's (timing only)" if borrowed else "its own"}
         for number in range(args.rounds):
             row: dict[str, Any] = {"peak_gflops": gemm_peaks(threads, seconds=1.0), "load_average": os.getloadavg()}
             order = args.backends[number % len(args.backends):] + args.backends[: number % len(args.backends)]
@@ -420,6 +452,17 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def borrow_vectors(cache_path: Path, key: str, source_key: str) -> None:
+    """File ``source_key``'s cached vectors under ``key`` too, so an index for a backend can be built
+    without embedding the library with it: for timing searches only (a search costs the same
+    whatever the stored values; recall is measured by ``quality`` on each backend's own vectors)."""
+    import sqlite3
+
+    with sqlite3.connect(cache_path) as db:
+        db.execute("INSERT OR IGNORE INTO embeddings SELECT ?, text_sha256, dimension, vector FROM embeddings "
+                   "WHERE fingerprint = ?", (key, source_key))
+
+
 # --------------------------------------------------------------------------------- determinism
 def vectors(args: argparse.Namespace) -> dict[str, Any]:
     """One process's vectors of a fixed sample (used by ``determinism``, in a child process)."""
@@ -471,10 +514,15 @@ def main(argv: list[str] | None = None) -> int:
         if name == "speed":
             p.add_argument("--rounds", type=int, default=3)
             p.add_argument("--queries", type=int, default=40, help="questions timed per round and backend")
+            p.add_argument("--borrow-vectors", action="store_true",
+                           help="index the other backends with torch's cached vectors (search timing only)")
         if name == "vectors":
             p.add_argument("--vectors-out", type=Path, required=True)
         if name == "quality":
             p.add_argument("--cosine-chunks", type=int, default=200)
+            p.add_argument("--determinism-chunks", type=int, default=32, help="re-embedded in the same process (0: skip)")
+            p.add_argument("--vectors-dir", type=Path, default=None,
+                           help="keep each backend's vectors here; a later run reuses them instead of embedding")
             p.add_argument("--questions", type=int, default=None, help="at most this many questions (evenly spaced)")
             p.add_argument("--no-recall", dest="recall", action="store_false",
                            help="skip recall (embeds only the cosine sample; recall needs every chunk and question)")
