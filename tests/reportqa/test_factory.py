@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hash_embeddings import HashEmbeddings
+from hash_embeddings import HashEmbeddings, Int8HashEmbeddings
 
 from index.library_index import LibraryIndex
-
-
-class Int8HashEmbeddings(HashEmbeddings):
-    """The same weights (fingerprint) run by another backend: other vectors."""
-
-    backend = "onnx"
-    quantization = "qint8"
 
 
 @pytest.fixture
