@@ -34,6 +34,7 @@ Prints Markdown and writes JSON (default ``var/benchmarks/embedder_<command>.jso
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -45,6 +46,7 @@ from statistics import mean
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -62,6 +64,17 @@ KS = (1, 5, 10)
 def embedder(backend: str, **models: Any):
     settings = load_settings({"models.embedder_backend": backend, **{f"models.{k}": v for k, v in models.items()}})
     return make_embeddings(settings)
+
+
+def fresh_query(emb, question: str) -> np.ndarray:
+    """``encode_query`` past the embedder's memory of recent queries: the model runs every time."""
+    with emb._queries_lock:
+        emb._queries.clear()
+    return emb.encode_query(question)
+
+
+def evenly(items: list[Any], count: int) -> list[Any]:
+    return [items[i] for i in np.linspace(0, len(items) - 1, min(count, len(items))).astype(int)]
 
 
 def real_chunks() -> list[Any]:
@@ -100,39 +113,23 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
         if args.cache and Path(args.cache).is_file():
             shutil.copy(args.cache, cache_path)
         vectors: dict[str, dict[str, np.ndarray]] = {}
+        inputs = hashlib.sha256("\n".join(texts + questions).encode("utf-8")).hexdigest()
         for backend in args.backends:
-            emb = embedder(backend)
-            row: dict[str, Any] = {"name": emb.name, "fingerprint": emb.fingerprint[:12],
-                                   "quantization": emb.quantization, "batch_size": getattr(emb, "batch_size", None),
-                                   "threads": getattr(emb, "threads", None)}
-            # Speed first, on fresh embeddings of the same texts for every backend.
-            speed = [texts[i] for i in np.linspace(0, len(texts) - 1, args.speed_chunks).astype(int)]
-            emb.encode_documents(speed[:2])  # load the model outside the timing
-            started = time.perf_counter()
-            emb.encode_documents(speed)
-            row["speed_seconds"] = round(time.perf_counter() - started, 2)
-            row["chunks_per_second"] = round(len(speed) / row["speed_seconds"], 2)
-            timings = []
-            for question in questions[:40]:
-                started = time.perf_counter()
-                emb.encode_query(question)
-                timings.append(time.perf_counter() - started)
-            row["query_p50_ms"] = round(1000 * percentile(timings, 50), 1)
-            row["query_p95_ms"] = round(1000 * percentile(timings, 95), 1)
-            # Vectors for agreement and recall (cached chunk vectors are reused).
-            with EmbeddingCache(cache_path) as cache:
-                wanted = texts if args.recall else [texts[i] for i in sample]
-                found, computed = encode_documents_cached(emb, wanted, cache, batch_size=64, progress=True)
-            docs = found if args.recall else np.zeros((len(texts), found.shape[1]), dtype=np.float32)
-            if not args.recall:
-                docs[sample] = found
-            row["chunks_embedded"] = computed
-            queries = emb.encode_documents([]) if not questions else np.stack([emb.encode_query(q) for q in questions])
-            vectors[backend] = {"docs": docs, "queries": queries}
-            again_docs = emb.encode_documents([texts[i] for i in sample[:32]])
-            again_queries = np.stack([emb.encode_query(q) for q in questions[:16]])
-            row["determinism_max_abs_diff"] = float(max(np.abs(again_docs - docs[sample[:32]]).max(),
-                                                        np.abs(again_queries - queries[:16]).max()))
+            saved = args.vectors_dir / backend if args.vectors_dir else None
+            if saved is not None and (saved / "row.json").is_file():  # measured by an earlier run
+                row = json.loads((saved / "row.json").read_text(encoding="utf-8"))
+                if row.get("inputs") != inputs:
+                    raise SystemExit(f"{saved} holds vectors of other chunks or questions: remove it")
+                vectors[backend] = {"docs": np.load(saved / "docs.npy"), "queries": np.load(saved / "queries.npy")}
+            else:
+                row, vectors[backend] = measure_backend(args, backend, texts, questions, sample, cache_path)
+                row["inputs"] = inputs
+                if saved is not None:
+                    saved.mkdir(parents=True, exist_ok=True)
+                    np.save(saved / "docs.npy", vectors[backend]["docs"])
+                    np.save(saved / "queries.npy", vectors[backend]["queries"])
+                    (saved / "row.json").write_text(json.dumps(row), encoding="utf-8")
+            docs, queries = vectors[backend]["docs"], vectors[backend]["queries"]
             if args.recall:
                 row["recall"] = recall(suites, chunks, docs, {q: v for q, v in zip(questions, queries)})
             report["backends"][backend] = row
@@ -147,11 +144,52 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             row["cosine"] = {"chunks_min": float(doc_cos.min()), "chunks_mean": float(doc_cos.mean()),
                              "queries_min": float(query_cos.min()), "queries_mean": float(query_cos.mean()),
                              "all_p1": float(np.percentile(both, 1)), "n": int(both.size)}
-            row["speed_ratio_vs_torch"] = round(row["chunks_per_second"] / report["backends"]["torch"]["chunks_per_second"], 2)
-            row["query_p50_ratio_vs_torch"] = round(row["query_p50_ms"] / report["backends"]["torch"]["query_p50_ms"], 3)
+            torch_row = report["backends"]["torch"]
+            if "chunks_per_second" in row and "chunks_per_second" in torch_row:
+                row["speed_ratio_vs_torch"] = round(row["chunks_per_second"] / torch_row["chunks_per_second"], 2)
+                row["query_p50_ratio_vs_torch"] = round(row["query_p50_ms"] / torch_row["query_p50_ms"], 3)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report
+
+
+def measure_backend(args: argparse.Namespace, backend: str, texts: list[str], questions: list[str],
+                    sample: list[int], cache_path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One backend's chunk and question vectors (cached chunk vectors are reused), its speed on
+    fresh embeddings (``--speed-chunks``) and in-process determinism (``--determinism-chunks``)."""
+    emb = embedder(backend)
+    row: dict[str, Any] = {"name": emb.name, "fingerprint": emb.fingerprint[:12],
+                           "quantization": emb.quantization, "batch_size": getattr(emb, "batch_size", None),
+                           "threads": getattr(emb, "threads", None)}
+    emb.encode_documents(texts[:1])  # load the model outside the timing
+    if args.speed_chunks:
+        speed = evenly(texts, args.speed_chunks)
+        started = time.perf_counter()
+        emb.encode_documents(speed)
+        row["speed_seconds"] = round(time.perf_counter() - started, 2)
+        row["chunks_per_second"] = round(len(speed) / row["speed_seconds"], 2)
+        timings = []
+        for question in questions[:40]:
+            started = time.perf_counter()
+            fresh_query(emb, question)
+            timings.append(time.perf_counter() - started)
+        row["query_p50_ms"] = round(1000 * percentile(timings, 50), 1)
+        row["query_p95_ms"] = round(1000 * percentile(timings, 95), 1)
+    with EmbeddingCache(cache_path) as cache:
+        wanted = texts if args.recall else [texts[i] for i in sample]
+        found, computed = encode_documents_cached(emb, wanted, cache, batch_size=64, progress=True)
+    docs = found if args.recall else np.zeros((len(texts), found.shape[1]), dtype=np.float32)
+    if not args.recall:
+        docs[sample] = found
+    row["chunks_embedded"] = computed
+    queries = np.stack([emb.encode_query(q) for q in tqdm(questions, desc=f"{backend} questions")])
+    if args.determinism_chunks:
+        n = args.determinism_chunks
+        again_docs = emb.encode_documents([texts[i] for i in sample[:n]])
+        again_queries = np.stack([fresh_query(emb, q) for q in questions[: n // 2]])
+        row["determinism_max_abs_diff"] = float(max(np.abs(again_docs - docs[sample[:n]]).max(),
+                                                    np.abs(again_queries - queries[: n // 2]).max()))
+    return row, {"docs": docs, "queries": queries}
 
 
 def recall(suites, chunks, docs: np.ndarray, query_vectors: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -193,7 +231,7 @@ def _gemm_graph(m: int, k: int, n: int, integer: bool):
     return onnx._serialize(model) if hasattr(onnx, "_serialize") else model.SerializeToString()
 
 
-def _time(fn, seconds: float = 3.0) -> float:
+def _time(fn, seconds: float) -> float:
     fn()
     runs, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -202,7 +240,7 @@ def _time(fn, seconds: float = 3.0) -> float:
     return (time.perf_counter() - started) / runs
 
 
-def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152) -> dict[str, float]:
+def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152, seconds: float = 3.0) -> dict[str, float]:
     """GFLOP/s of one GEMM of EmbeddingGemma's MLP shape (tokens x hidden x intermediate)."""
     import onnxruntime as ort
     from threadpoolctl import threadpool_limits
@@ -218,10 +256,10 @@ def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152) -> dict
             feed = {"a": rng.integers(0, 255, (m, k), dtype=np.uint8), "b": rng.integers(-127, 127, (k, n), dtype=np.int8)}
         else:
             feed = {"a": rng.standard_normal((m, k), dtype=np.float32), "b": rng.standard_normal((k, n), dtype=np.float32)}
-        out[name] = round(flops / _time(lambda: session.run(None, feed)) / 1e9, 1)
+        out[name] = round(flops / _time(lambda: session.run(None, feed), seconds) / 1e9, 1)
     a, b = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32)
     with threadpool_limits(threads):
-        out["numpy_fp32"] = round(flops / _time(lambda: a @ b) / 1e9, 1)
+        out["numpy_fp32"] = round(flops / _time(lambda: a @ b, seconds) / 1e9, 1)
     return out
 
 
@@ -274,6 +312,9 @@ def peak(args: argparse.Namespace) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------- build
 def build(args: argparse.Namespace) -> dict[str, Any]:
+    """First-start build per backend: nothing of that backend in the embedding cache. With
+    ``--cache FILE`` the vectors are kept there afterwards (each backend under its own key), so
+    that ``speed --cache FILE`` builds its indexes without embedding again."""
     from index.library_index import LibraryIndex
 
     report: dict[str, Any] = {"backends": {}}
@@ -284,17 +325,21 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             emb = make_embeddings(settings)
             emb.encode_documents(["warm-up"])  # a first start loads the model too, but both backends do
             pipeline = make_pipeline(settings)
-            with EmbeddingCache(settings.embedding_cache_path) as cache:
-                started = time.perf_counter()
+            cache_path = Path(args.cache) if args.cache else settings.embedding_cache_path
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            with EmbeddingCache(cache_path) as cache:
+                if cache.count(emb.cache_key):
+                    raise SystemExit(f"{cache_path} already holds {backend} vectors: not a first start")
+                started, cpu = time.perf_counter(), time.process_time()
                 result = LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=emb,
                                             pipeline=pipeline, cache=cache, progress=False)
-                seconds = time.perf_counter() - started
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
                 embedded = cache.count(emb.cache_key)
             evidence = getattr(result.index, "evidence", None)
             report["backends"][backend] = {
-                "seconds": round(seconds, 1), "chunks": len(result.index), "texts_embedded": embedded,
-                "evidence_units": len(evidence) if evidence is not None else 0,
-                "texts_per_second": round(embedded / seconds, 2)}
+                "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "chunks": len(result.index),
+                "texts_embedded": embedded, "evidence_units": len(evidence) if evidence is not None else 0,
+                "texts_per_second": round(embedded / seconds, 2), "load_average": os.getloadavg()}
             print(f"{backend}: {report['backends'][backend]}", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -304,24 +349,187 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+# --------------------------------------------------------------------------------------- speed
+def speed(args: argparse.Namespace) -> dict[str, Any]:
+    """Backends measured in turns: each round runs every backend once (the order rotates), so a
+    change of load on the shared machine hits all of them; ratios are taken within a round."""
+    from tokenizers import Tokenizer
+
+    from index.library_index import LibraryIndex
+    from reportqa.factory import make_retriever, open_index
+    from reportqa.models import ModelRegistry
+
+    base = load_settings()
+    threads = args.threads or base.models.threads
+    folder = ModelRegistry.from_settings(base).resolve(base.models.embedder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    dense_weights = sum(d["in_features"] * d["out_features"] for d in (
+        json.loads((sub / "config.json").read_text(encoding="utf-8")) for sub in sorted(folder.glob("*_Dense"))))
+    texts = evenly([c.embedding_text() for c in real_chunks()], args.speed_chunks)
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    lengths = [len(e.ids) for e in tokenizer.encode_batch(["title: none | text: " + t for t in texts])]
+    flops = sum(flops_per_text(config, dense_weights, n) for n in lengths)  # the whole sample
+    questions = evenly(sorted({i["question"] for items in suite_items().values() for i in items}), args.queries)
+    work = Path(tempfile.mkdtemp(prefix="reportqa-speed-bench-"))
+    report: dict[str, Any] = {"threads": threads, "sample_chunks": len(texts), "mean_tokens": round(mean(lengths), 1),
+                              "gflops_per_chunk": round(flops / len(texts) / 1e9, 3), "queries": len(questions),
+                              "rounds": [], "backends": {}}
+    try:
+        searchers = {}
+        for backend in args.backends:
+            settings = load_settings({"data_dir": str(work / backend), "models.embedder_backend": backend,
+                                      "models.threads": threads})
+            if args.cache:
+                settings.embedding_cache_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(args.cache, settings.embedding_cache_path)
+            emb = make_embeddings(settings)
+            borrowed = args.borrow_vectors and backend != "torch"
+            if borrowed:
+                borrow_vectors(settings.embedding_cache_path, emb.cache_key,
+                               make_embeddings(load_settings({"models.embedder_backend": "torch"})).cache_key)
+            with EmbeddingCache(settings.embedding_cache_path) as cache:
+                started = time.perf_counter()
+                LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=emb,
+                                   pipeline=make_pipeline(settings), cache=cache, progress=True)
+                built = time.perf_counter() - started
+            retriever = make_retriever(settings, open_index(settings))
+            emb.encode_documents(texts[:2])  # models loaded and warm before any timing
+            retriever.retrieve(questions[0])
+            searchers[backend] = (emb, retriever)
+            report["backends"][backend] = {"name": emb.name, "quantization": emb.quantization,
+                                           "index_build_seconds": round(built, 1),
+                                           "index_vectors": "torch's (timing only)" if borrowed else "its own"}
+        for number in range(args.rounds):
+            row: dict[str, Any] = {"peak_gflops": gemm_peaks(threads, seconds=1.0), "load_average": os.getloadavg()}
+            order = args.backends[number % len(args.backends):] + args.backends[: number % len(args.backends)]
+            for backend in order:
+                emb, retriever = searchers[backend]
+                started, cpu = time.perf_counter(), time.process_time()
+                emb.encode_documents(texts)
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                query_ms, search_ms = [], []
+                for question in questions:
+                    started = time.perf_counter()
+                    fresh_query(emb, question)
+                    query_ms.append(1000 * (time.perf_counter() - started))
+                for question in questions:
+                    with emb._queries_lock:
+                        emb._queries.clear()
+                    started = time.perf_counter()
+                    retriever.retrieve(question)
+                    search_ms.append(1000 * (time.perf_counter() - started))
+                peak = row["peak_gflops"]["onnxruntime_int8" if emb.quantization == "qint8" else "onnxruntime_fp32"]
+                row[backend] = {"chunks_per_second": round(len(texts) / seconds, 3),
+                                "cpu_seconds_per_chunk": round(cpu / len(texts), 3),
+                                "achieved_gflops": round(flops / seconds / 1e9, 2),
+                                "fraction_of_peak": round(flops / seconds / 1e9 / peak, 4),
+                                "query_p50_ms": round(percentile(query_ms, 50), 1),
+                                "search_p50_ms": round(percentile(search_ms, 50), 1),
+                                "query_ms": [round(v, 1) for v in query_ms], "search_ms": [round(v, 1) for v in search_ms]}
+            report["rounds"].append(row)
+            print(f"round {number + 1}: " + json.dumps({b: {k: v for k, v in row[b].items() if not k.endswith("_ms")
+                                                            or "p50" in k} for b in order}), flush=True)
+        for backend, summary in report["backends"].items():
+            rows = [r[backend] for r in report["rounds"]]
+            summary.update(
+                chunks_per_second=float(np.median([r["chunks_per_second"] for r in rows])),
+                cpu_seconds_per_chunk=float(np.median([r["cpu_seconds_per_chunk"] for r in rows])),
+                fraction_of_peak=float(np.median([r["fraction_of_peak"] for r in rows])),
+                query_p50_ms=round(percentile([v for r in rows for v in r["query_ms"]], 50), 1),
+                query_p95_ms=round(percentile([v for r in rows for v in r["query_ms"]], 95), 1),
+                search_p50_ms=round(percentile([v for r in rows for v in r["search_ms"]], 50), 1),
+                search_p95_ms=round(percentile([v for r in rows for v in r["search_ms"]], 95), 1))
+            if "torch" in report["backends"]:  # ratios within each round, then their median
+                torch_rows = [r["torch"] for r in report["rounds"]]
+                summary["doc_speed_vs_torch"] = round(float(np.median(
+                    [r["chunks_per_second"] / t["chunks_per_second"] for r, t in zip(rows, torch_rows)])), 2)
+                summary["query_p50_vs_torch"] = round(float(np.median(
+                    [r["query_p50_ms"] / t["query_p50_ms"] for r, t in zip(rows, torch_rows)])), 3)
+                summary["search_p50_vs_torch"] = round(float(np.median(
+                    [r["search_p50_ms"] / t["search_p50_ms"] for r, t in zip(rows, torch_rows)])), 3)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def borrow_vectors(cache_path: Path, key: str, source_key: str) -> None:
+    """File ``source_key``'s cached vectors under ``key`` too, so an index for a backend can be built
+    without embedding the library with it: for timing searches only (a search costs the same
+    whatever the stored values; recall is measured by ``quality`` on each backend's own vectors)."""
+    import sqlite3
+
+    with sqlite3.connect(cache_path) as db:
+        db.execute("INSERT OR IGNORE INTO embeddings SELECT ?, text_sha256, dimension, vector FROM embeddings "
+                   "WHERE fingerprint = ?", (key, source_key))
+
+
+# --------------------------------------------------------------------------------- determinism
+def vectors(args: argparse.Namespace) -> dict[str, Any]:
+    """One process's vectors of a fixed sample (used by ``determinism``, in a child process)."""
+    texts = evenly([c.embedding_text() for c in real_chunks()], args.speed_chunks)
+    questions = evenly(sorted({i["question"] for items in suite_items().values() for i in items}), 16)
+    emb = embedder(args.backends[0])
+    np.save(args.vectors_out, np.concatenate([emb.encode_documents(texts),
+                                              np.stack([fresh_query(emb, q) for q in questions])]))
+    return {"backend": args.backends[0], "texts": len(texts), "questions": len(questions)}
+
+
+def determinism(args: argparse.Namespace) -> dict[str, Any]:
+    """The same sample embedded by two separate processes per backend: are the vectors identical?"""
+    import subprocess
+
+    work = Path(tempfile.mkdtemp(prefix="reportqa-determinism-"))
+    report: dict[str, Any] = {"backends": {}}
+    try:
+        for backend in args.backends:
+            runs = []
+            for run in range(2):
+                out = work / f"{backend}-{run}.npy"
+                subprocess.run([sys.executable, __file__, "vectors", "--backends", backend, "--speed-chunks",
+                                str(args.speed_chunks), "--vectors-out", str(out), "--out", str(work / "v.json")],
+                               check=True, stdout=subprocess.DEVNULL)
+                runs.append(np.load(out))
+            report["backends"][backend] = {"vectors": int(runs[0].shape[0]),
+                                           "identical": bool(np.array_equal(runs[0], runs[1])),
+                                           "max_abs_diff": float(np.abs(runs[0] - runs[1]).max())}
+            print(f"{backend}: {report['backends'][backend]}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("quality", "peak", "build"):
+    commands = {"quality": quality, "peak": peak, "build": build, "speed": speed, "determinism": determinism,
+                "vectors": vectors}
+    for name in commands:
         p = sub.add_parser(name)
         p.add_argument("--backends", default="torch,onnx", type=lambda s: [b for b in s.split(",") if b])
         p.add_argument("--out", type=Path, default=None)
         p.add_argument("--speed-chunks", type=int, default=64)
+        if name in ("quality", "speed", "build"):
+            p.add_argument("--cache", type=Path, default=None,
+                           help="embedding cache: to start from (quality, speed: copied) or to keep (build)")
+        if name == "speed":
+            p.add_argument("--rounds", type=int, default=3)
+            p.add_argument("--queries", type=int, default=40, help="questions timed per round and backend")
+            p.add_argument("--borrow-vectors", action="store_true",
+                           help="index the other backends with torch's cached vectors (search timing only)")
+        if name == "vectors":
+            p.add_argument("--vectors-out", type=Path, required=True)
         if name == "quality":
             p.add_argument("--cosine-chunks", type=int, default=200)
-            p.add_argument("--cache", type=Path, default=None, help="embedding cache to start from (copied)")
+            p.add_argument("--determinism-chunks", type=int, default=32, help="re-embedded in the same process (0: skip)")
+            p.add_argument("--vectors-dir", type=Path, default=None,
+                           help="keep each backend's vectors here; a later run reuses them instead of embedding")
             p.add_argument("--questions", type=int, default=None, help="at most this many questions (evenly spaced)")
             p.add_argument("--no-recall", dest="recall", action="store_false",
                            help="skip recall (embeds only the cosine sample; recall needs every chunk and question)")
-        if name == "peak":
+        if name in ("peak", "speed"):
             p.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
-    report = {"quality": quality, "peak": peak, "build": build}[args.command](args)
+    report = commands[args.command](args)
     report.update(command=args.command, cpu_count=os.cpu_count(), load_average=os.getloadavg(),
                   at=time.strftime("%Y-%m-%d %H:%M:%S"))
     out = args.out or REPO / "var" / "benchmarks" / f"embedder_{args.command}.json"

@@ -122,7 +122,7 @@ def index_sources(settings: Settings) -> list:
     return sources
 
 
-_INDEXES: dict[tuple, object] = {}  # one index.live_index.LiveIndex per folder and embedder
+_INDEXES: dict[tuple, object] = {}  # one index.live_index.LiveIndex per folder, embedder and backend
 
 
 def open_index(settings: Settings):
@@ -135,7 +135,9 @@ def open_index(settings: Settings):
     from index.live_index import LiveIndex
     from reportqa.errors import CommandError
 
-    key = (str(settings.index_dir.resolve()), settings.models.embedder)
+    # The backend is part of the key: its vectors are other vectors, so switching it must re-check
+    # the manifest (a mismatch error) rather than hand back the index opened for the other backend.
+    key = (str(settings.index_dir.resolve()), settings.models.embedder, settings.models.embedder_backend)
     if key not in _INDEXES:
         embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
         try:

@@ -47,3 +47,10 @@ class HashEmbeddings(VectorEmbeddings):
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._vectors(texts)
+
+
+class Int8HashEmbeddings(HashEmbeddings):
+    """The same weights (fingerprint) run by another backend: other vectors."""
+
+    backend = "onnx"
+    quantization = "qint8"

@@ -40,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     export.add_argument("name", nargs="?", metavar="NAME", help="the embedder (default: the one in use)")
     export.add_argument("--force", action="store_true", help="export again even if a current export exists")
+    export.add_argument("--no-progress", action="store_true", help="do not draw progress bars")
     export.set_defaults(func=run_export)
 
 
@@ -80,7 +81,7 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     for name in names:
         print(_describe(registry.pull(name, progress=not args.no_progress, force=args.force)), flush=True)
     if settings.models.embedder_backend != "torch" and settings.models.embedder in names:
-        _export(registry, settings, settings.models.embedder, "qint8", force=False)
+        _export(registry, settings, settings.models.embedder, "qint8", force=False, progress=not args.no_progress)
     return 0
 
 
@@ -91,20 +92,22 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"{name} is embedded by its endpoint; there is nothing to export")
     if registry.get(name).kind != "sentence-transformers":
         raise CommandError(f"{name} is not a sentence-transformers model; only those can be exported")
-    _export(registry, settings, name, QUANTIZATIONS[0], force=args.force)
+    _export(registry, settings, name, QUANTIZATIONS[0], force=args.force, progress=not args.no_progress)
     return 0
 
 
-def _export(registry: ModelRegistry, settings: Settings, name: str, quantization: str, *, force: bool) -> None:
+def _export(registry: ModelRegistry, settings: Settings, name: str, quantization: str, *, force: bool,
+            progress: bool) -> None:
     from reportqa.factory import weights_sha256
     from reportqa.models_export import export_embedder
 
     spec = registry.get(name)
     path = registry.resolve(name)
-    print(f"{name}: exporting to ONNX ({quantization}); this takes several minutes once", flush=True)
+    print(f"{name}: checking for a current {quantization} ONNX export (making one takes several minutes once)",
+          flush=True)
     done = export_embedder(path, models_dir=registry.models_dir, name=name, quantization=quantization,
                            source_sha256=weights_sha256(settings, registry, spec, path), force=force,
-                           threads=settings.models.threads)
+                           threads=settings.models.threads, progress=progress)
     if done.action == "up-to-date":
         print(f"{name}: the {quantization} export is current at {done.path} (sha256 {done.sha256[:12]}…)")
     else:

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from hash_embeddings import Int8HashEmbeddings
 from index_test_doubles import HashEmbeddings
 
 from index.embedding_cache import EmbeddingCache, encode_documents_cached
@@ -14,13 +15,6 @@ from index.embeddings import ExportedEmbeddings, OpenAIEndpointEmbeddings, Sente
 from index.errors import IndexMismatchError
 from index.library_index import LibraryIndex
 from index.manifest import Manifest
-
-
-class Int8HashEmbeddings(HashEmbeddings):
-    """The same weights (fingerprint) run by another backend: other vectors."""
-
-    backend = "onnx"
-    quantization = "qint8"
 
 
 def test_cache_key_is_the_fingerprint_for_native_weights_and_names_other_backends():
