@@ -4,8 +4,11 @@ Layout of an index directory (every file written into a staging folder, then swa
 
     manifest.json   what it was built from (written last: its presence marks a complete index)
     chunks.sqlite   documents (with cleaned text) and chunks, in position order
-    dense.faiss     FAISS IndexIDMap2(IndexFlatIP) of unit vectors, ids = vector ids
+    dense.faiss     FAISS IndexIDMap2(IndexFlatIP, or IndexHNSWFlat when large) of unit vectors, ids = vector ids
     bm25/           bm25s arrays (.npy, no pickle) and vocabulary (JSON), ids = positions
+
+With ``index.store = "milvus"`` the last two live in a Milvus collection instead, named in the
+manifest's ``store`` record (see ``index.vector_store``).
 """
 
 from __future__ import annotations
@@ -25,10 +28,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from index import atomic_swap
-from index.bm25_index import BM25Index
 from index.build_lock import BuildLock
 from index.chunk_store import ChunkStore, DocumentInfo, StoredDocument
-from index.dense_index import DenseIndex
 from index.embedding_cache import EmbeddingCache, encode_documents_cached
 from index.embeddings.base import VectorEmbeddings
 from index.errors import (
@@ -40,6 +41,8 @@ from index.errors import (
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.mixed_language_tokenizer import MixedLanguageTokenizer
 from index.source_state import SourceProbe, SourceState
+from index.store_config import StoreConfig
+from index.vector_store import VectorStore, open_store, same_place, writer_for
 from ingest.document import Chunk, Document
 from ingest.errors import IngestError
 
@@ -131,15 +134,15 @@ class LibraryIndex:
     """
 
     def __init__(self, path: Path, manifest: Manifest, store: ChunkStore, chunks: list[Chunk],
-                 vector_ids: np.ndarray, dense: DenseIndex, bm25: BM25Index):
+                 vector_ids: np.ndarray, vectors: VectorStore, tokenizer: MixedLanguageTokenizer):
         self.path = path
         self.manifest = manifest
         self.chunks = chunks
         self._store = store
         self._vector_ids = vector_ids
         self._position_of = {int(v): i for i, v in enumerate(vector_ids)}
-        self._dense = dense
-        self._bm25 = bm25
+        self._vectors = vectors
+        self._tokenizer = tokenizer
 
     # ------------------------------------------------------------------------------- reading
     @classmethod
@@ -150,10 +153,12 @@ class LibraryIndex:
         embeddings: VectorEmbeddings | None = None,
         pipeline: Pipeline | None = None,
         tokenizer: MixedLanguageTokenizer | None = None,
+        store: StoreConfig | None = None,
     ) -> LibraryIndex:
         """Load the index at ``index_dir``. With ``embeddings``/``pipeline`` given, check that the
         index was built with the same model and chunker (:class:`IndexMismatchError` otherwise);
-        without them (e.g. for ``status``) no model is needed."""
+        without them (e.g. for ``status``) no model is needed. The manifest says which vector
+        store holds the snapshot; ``store`` only lends its Milvus token and search settings."""
         path = Path(index_dir)
         tokenizer = tokenizer or MixedLanguageTokenizer()
         if not (path / Manifest.FILENAME).is_file():
@@ -172,27 +177,30 @@ class LibraryIndex:
         )
         if differences:
             raise IndexMismatchError(index_dir, differences)
+        rebuild = None
+        if manifest.differences(tokenizer=tokenizer.config()) and not manifest.store:
+            # Keyword statistics need no model: rebuild them in memory (0.5 s for 377 chunks)
+            # rather than refuse to search; the next build or update stores them again.
+            logger.warning("BM25 tokenizer changed since %s was built; re-tokenising its chunks", path)
+            rebuild = lambda: [c.embedding_text() for c in chunks]  # noqa: E731
         try:
-            store = ChunkStore(path / ChunkStore.FILENAME)
-            chunks, vector_ids = store.chunks()
-            dense = DenseIndex.load(path / "dense.faiss")
-            if manifest.differences(tokenizer=tokenizer.config()):
-                # Keyword statistics need no model: rebuild them in memory (0.5 s for 377 chunks)
-                # rather than refuse to search; the next build or update stores them again.
-                logger.warning("BM25 tokenizer changed since %s was built; re-tokenising its chunks", path)
-                bm25 = BM25Index.build([c.embedding_text() for c in chunks], tokenizer=tokenizer)
-            else:
-                bm25 = BM25Index.load(path / "bm25", tokenizer=tokenizer)
-        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: FAISS reading a bad file
+            chunk_store = ChunkStore(path / ChunkStore.FILENAME)
+            chunks, vector_ids = chunk_store.chunks()
+            vectors = open_store(path, manifest.store, "chunks", ids=vector_ids, tokenizer=tokenizer,
+                                 rebuild_keywords=rebuild, config=store)
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:  # RuntimeError: FAISS reading a bad file
             raise IndexCorruptError(path, str(exc)) from exc
-        if not (len(chunks) == len(dense) == len(bm25) == manifest.chunk_count):
+        except Exception as exc:  # a Milvus server that cannot be reached or refuses
+            if type(exc).__module__.startswith(("pymilvus", "grpc")):
+                raise IndexCorruptError(path, f"{manifest.store.get('uri')}: {exc}") from exc
+            raise
+        if not (len(chunks) == len(vectors) == manifest.chunk_count):
             raise IndexCorruptError(
-                path, f"{len(chunks)} chunks, {len(dense)} vectors, {len(bm25)} BM25 rows, "
-                      f"manifest says {manifest.chunk_count}")
-        if dense.dimension != manifest.embedder.get("dimension"):
-            raise IndexCorruptError(path, f"vectors have {dense.dimension} dimensions, manifest says "
+                path, f"{len(chunks)} chunks, {len(vectors)} vectors, manifest says {manifest.chunk_count}")
+        if vectors.dimension != manifest.embedder.get("dimension"):
+            raise IndexCorruptError(path, f"vectors have {vectors.dimension} dimensions, manifest says "
                                           f"{manifest.embedder.get('dimension')}")
-        return cls(path, manifest, store, chunks, vector_ids, dense, bm25)
+        return cls(path, manifest, chunk_store, chunks, vector_ids, vectors, tokenizer)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -210,6 +218,8 @@ class LibraryIndex:
             "build_seconds": self.manifest.build_seconds,
             "chunker": self.manifest.chunker,
             "versions": self.manifest.versions,
+            "store": {"kind": self._vectors.kind,
+                      **{k: v for k, v in self.manifest.store.items() if k in ("uri", "alias", "snapshot")}},
         }
 
     def documents(self) -> list[DocumentInfo]:
@@ -225,35 +235,43 @@ class LibraryIndex:
     # ----------------------------------------------------------------------------- searching
     @property
     def dimension(self) -> int:
-        return self._dense.dimension
+        return self._vectors.dimension
+
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        return np.array([self._position_of[int(i)] for i in ids], dtype=np.int64)
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` ``(cosines, positions)`` for a unit query vector."""
-        scores, ids = self._dense.search(query_vector, min(k, max(len(self), 1)))
-        keep = ids >= 0
-        return scores[keep], np.array([self._position_of[int(i)] for i in ids[keep]], dtype=np.int64)
+        scores, ids = self._vectors.search(query_vector, min(k, max(len(self), 1)))
+        return scores, self._positions(ids)
 
     def dense_scores(self, query_vector: np.ndarray, positions: Sequence[int]) -> np.ndarray:
         """Cosine of the query with the chunks at ``positions`` (for candidates found by BM25)."""
-        vectors = self._dense.reconstruct(self._vector_ids[np.asarray(positions, dtype=np.int64)])
-        return vectors @ np.asarray(query_vector, dtype=np.float32)
+        return self.vectors(positions) @ np.asarray(query_vector, dtype=np.float32)
 
-    def bm25_scores(self, query: str) -> np.ndarray:
-        """Raw BM25 score of every chunk, by position."""
-        return self._bm25.scores(query)
+    def bm25_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` ``(BM25 scores, positions)`` with a positive score, best first."""
+        scores, ids = self._vectors.keyword_search(query, min(k, max(len(self), 1)))
+        return scores, self._positions(ids)
+
+    def bm25_scores(self, query: str, positions: Sequence[int] | None = None) -> np.ndarray:
+        """Raw BM25 score of the chunks at ``positions`` (default: every chunk), by position."""
+        ids = self._vector_ids if positions is None else self._vector_ids[np.asarray(positions, dtype=np.int64)]
+        return self._vectors.keyword_scores(query, ids)
 
     def vectors(self, positions: Sequence[int] | None = None) -> np.ndarray:
         ids = self._vector_ids if positions is None else self._vector_ids[np.asarray(positions, dtype=np.int64)]
-        return self._dense.reconstruct(ids)
+        return self._vectors.vectors(ids)
 
     def close(self) -> None:
         self._store.close()
+        self._vectors.close()
 
     # ------------------------------------------------------------------------------- writing
     @classmethod
     def build(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
               pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
-              lock_timeout: float = 0.0) -> BuildResult:
+              lock_timeout: float = 0.0, store: StoreConfig | None = None) -> BuildResult:
         """Index every document of ``sources`` (folders and/or files) from scratch.
 
         Vectors come from ``cache`` when the same embedder embedded the same text before. A file
@@ -261,23 +279,25 @@ class LibraryIndex:
         chunker) had it, its previous version is kept rather than lost.
         """
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
-                          progress=progress, lock_timeout=lock_timeout, incremental=False)
+                          progress=progress, lock_timeout=lock_timeout, incremental=False, store=store)
 
     @classmethod
     def update(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
                pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
-               lock_timeout: float = 0.0) -> BuildResult:
+               lock_timeout: float = 0.0, store: StoreConfig | None = None) -> BuildResult:
         """Bring the index in line with ``sources``: embed only added or changed documents,
         drop documents whose files are gone. The result equals a full :meth:`build` (same chunk
         ids, vectors and search results). Builds from scratch if there is no index yet; raises
         :class:`IndexMismatchError` if the index was built with another embedder or chunker.
 
         A file whose size and modification time (or, failing that, content hash) are those
-        recorded in the manifest is not read again; when nothing changed nothing is written."""
+        recorded in the manifest is not read again; when nothing changed nothing is written.
+        When ``store`` names another place than the current snapshot's, the unchanged documents'
+        vectors move there without being embedded again."""
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
-                          progress=progress, lock_timeout=lock_timeout, incremental=True)
+                          progress=progress, lock_timeout=lock_timeout, incremental=True, store=store)
 
-    def remove(self, doc_id: str, *, lock_timeout: float = 0.0) -> None:
+    def remove(self, doc_id: str, *, lock_timeout: float = 0.0, store: StoreConfig | None = None) -> None:
         """Drop one document (atomically, like a build) and reload this object from disk.
 
         The next ``update`` re-adds it if its file is still among the sources."""
@@ -286,7 +306,7 @@ class LibraryIndex:
         started = time.perf_counter()
         index_dir = self.path
         with BuildLock(index_dir, timeout=lock_timeout):
-            current = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)  # latest on disk
+            current = LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)  # latest on disk
             if doc_id not in current.manifest.documents:
                 raise DocumentNotFoundError(doc_id, sorted(current.manifest.documents))
             kept = [s for s in current._stored_documents() if s.document.doc_id != doc_id]
@@ -298,11 +318,43 @@ class LibraryIndex:
                                 tokenizer=current.manifest.tokenizer, documents=entries, versions=versions,
                                 built_at=_now(), build_seconds=round(time.perf_counter() - started, 3))
             _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
-                            tokenizer=self._bm25.tokenizer, progress=False)
+                            tokenizer=self._tokenizer, store=current.store_config(store), progress=False)
             current.close()
-            fresh = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)
+            fresh = LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)
         self.close()
         self.__dict__.update(fresh.__dict__)
+
+    @classmethod
+    def copy(cls, index_dir: str | Path, *, to: StoreConfig, dest: str | Path | None = None,
+             lock_timeout: float = 0.0) -> LibraryIndex:
+        """Write the index at ``index_dir`` into the store ``to`` without embedding anything:
+        the stored vectors, chunks and manifest move as they are. ``dest`` is the index folder of
+        the copy (default: ``index_dir`` itself, which then reads from the new store)."""
+        started = time.perf_counter()
+        target = Path(dest if dest is not None else index_dir)
+        with BuildLock(target, timeout=lock_timeout):
+            source = cls.open(index_dir, store=to)
+            if target.resolve() == source.path.resolve() and same_place(source.manifest.store, to):
+                return source  # already there
+            documents = source._stored_documents()
+            manifest = replace(source.manifest, store={}, built_at=_now(),
+                               build_seconds=round(time.perf_counter() - started, 3))
+            tokenizer = source._tokenizer
+            source.close()
+            _write_snapshot(target, documents, manifest, manifest.embedder["dimension"], tokenizer=tokenizer,
+                            store=to, progress=False)
+            return cls.open(target, tokenizer=tokenizer, store=to)
+
+    def store_config(self, base: StoreConfig | None = None) -> StoreConfig:
+        """Settings that write where this snapshot lives (``base``'s own, if it already does)."""
+        base = base or StoreConfig()
+        record = self.manifest.store
+        if same_place(record, base):
+            return base
+        if record.get("kind") == "milvus":
+            return StoreConfig(**{**base.model_dump(), "store": "milvus", "milvus_uri": record["uri"],
+                                  "milvus_collection": record["alias"]})
+        return StoreConfig(**{**base.model_dump(), "store": "faiss"})
 
     def _stored_documents(self) -> list[StoredDocument]:
         """Every document with its chunks and vectors, as read back from this snapshot."""
@@ -327,17 +379,18 @@ class LibraryIndex:
     @classmethod
     def _write(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
                pipeline: Pipeline, cache: EmbeddingCache | None, progress: bool, lock_timeout: float,
-               incremental: bool) -> BuildResult:
+               incremental: bool, store: StoreConfig | None) -> BuildResult:
         if not isinstance(embeddings, VectorEmbeddings):
             raise TypeError("embeddings must be a VectorEmbeddings (it needs name, fingerprint and dimension)")
         started = time.perf_counter()
         index_dir = Path(index_dir)
+        store = store or StoreConfig()
         tokenizer = MixedLanguageTokenizer()
         paths = _source_paths(sources, pipeline)
         with BuildLock(index_dir, timeout=lock_timeout):
             atomic_swap.recover(index_dir)
             atomic_swap.remove_stale_staging(index_dir)
-            previous = _previous_index(index_dir, embeddings, pipeline, tokenizer, strict=incremental)
+            previous = _previous_index(index_dir, embeddings, pipeline, tokenizer, store, strict=incremental)
             recorded = previous.manifest.documents if previous else {}
             versions = library_versions()
             trusted = incremental and previous is not None and previous.manifest.sources_trusted(versions)
@@ -382,6 +435,8 @@ class LibraryIndex:
 
             manifest = Manifest(embedder=_embedder_config(embeddings), chunker=pipeline.config(),
                                 tokenizer=tokenizer.config(), documents=entries, versions=versions, built_at=_now())
+            if previous is not None and same_place(previous.manifest.store, store):
+                manifest.store = previous.manifest.store  # compare contents, not where they live
             if incremental and previous is not None and manifest.same_contents(previous.manifest):
                 result.index, result.written = previous, False
             else:
@@ -396,10 +451,11 @@ class LibraryIndex:
                 documents = [new[d] if d in new else old[d] for d in sorted(entries)]
                 manifest.build_seconds = round(time.perf_counter() - started, 3)
                 _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
-                                progress=progress)
+                                store=store, progress=progress)
                 if previous is not None:
                     previous.close()
-                result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+                result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer,
+                                        store=store)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -473,11 +529,12 @@ def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, Doc
 
 
 def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pipeline,
-                    tokenizer: MixedLanguageTokenizer, *, strict: bool) -> LibraryIndex | None:
+                    tokenizer: MixedLanguageTokenizer, store: StoreConfig, *, strict: bool) -> LibraryIndex | None:
     """The current index if its vectors can be reused. ``strict`` (update): a mismatch is an
     error; otherwise (full build) an incompatible or damaged index is simply replaced."""
     try:
-        return LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+        return LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer,
+                                 store=store)
     except IndexNotFoundError:
         return None
     except (IndexMismatchError, IndexCorruptError):
@@ -487,24 +544,30 @@ def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pip
 
 
 def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: Manifest, dimension: int,
-                    *, tokenizer: MixedLanguageTokenizer, progress: bool) -> None:
-    """Write a complete index into a staging folder and swap it in; on any failure (including
-    Ctrl-C) the staging folder is deleted and the current index is untouched."""
+                    *, tokenizer: MixedLanguageTokenizer, store: StoreConfig, progress: bool) -> None:
+    """Write a complete index into a staging folder (and, for Milvus, a new collection) and swap
+    it in; on any failure (including Ctrl-C) the staging folder and the new collection are
+    deleted and the current index is untouched."""
     staged = atomic_swap.staging_dir(index_dir)
+    writer = writer_for(store, tokenizer=tokenizer)
+    swapped = False
     try:
-        with tqdm(total=3, desc="Writing index", unit="part", disable=not progress) as bar:
-            dense = DenseIndex(dimension)
-            if documents:
-                dense.add(np.concatenate([s.vector_ids for s in documents]),
-                          np.concatenate([s.vectors for s in documents]).astype(np.float32))
-            dense.save(staged / "dense.faiss")
-            bar.update()
-            BM25Index.build([c.embedding_text() for s in documents for c in s.chunks], tokenizer=tokenizer).save(staged / "bm25")
+        with tqdm(total=2, desc="Writing index", unit="part", disable=not progress) as bar:
+            ids = (np.concatenate([s.vector_ids for s in documents]) if documents
+                   else np.zeros(0, dtype=np.int64))
+            vectors = (np.concatenate([s.vectors for s in documents]).astype(np.float32) if documents
+                       else np.zeros((0, dimension), dtype=np.float32))
+            manifest.store = writer.write(staged, "chunks", ids, vectors,
+                                          [c.embedding_text() for s in documents for c in s.chunks])
             bar.update()
             ChunkStore.write(staged / ChunkStore.FILENAME, documents)
             manifest.save(staged)  # last: a folder without a manifest is never treated as an index
             bar.update()
         atomic_swap.swap_in(staged, index_dir)
+        swapped = True
+        writer.publish(manifest.store)
     finally:
+        if not swapped:
+            writer.discard(manifest.store)
         if staged.exists():
             shutil.rmtree(staged, ignore_errors=True)

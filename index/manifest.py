@@ -39,6 +39,9 @@ class Manifest:
     built_at: str = ""
     build_seconds: float = 0.0
     format_version: int = FORMAT_VERSION
+    # Where vectors and keyword statistics live (``index.vector_store``); empty: the FAISS and
+    # bm25s files beside the manifest, which then reads exactly as before stores existed.
+    store: dict[str, Any] = field(default_factory=dict)
 
     FILENAME = "manifest.json"
 
@@ -58,6 +61,8 @@ class Manifest:
     def to_json(self) -> str:
         data = asdict(self)
         data["documents"] = {doc_id: asdict(entry) for doc_id, entry in sorted(self.documents.items())}
+        if not data["store"]:
+            del data["store"]
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
     def save(self, directory: str | Path) -> None:

@@ -87,7 +87,8 @@ def open_index(settings: Settings):
     if key not in _INDEXES:
         try:
             index = LibraryIndex.open(
-                settings.index_dir, embeddings=make_embeddings(settings), pipeline=make_pipeline(settings)
+                settings.index_dir, embeddings=make_embeddings(settings), pipeline=make_pipeline(settings),
+                store=settings.index,
             )
         except LibraryIndexError as exc:  # not found, built with other settings, damaged
             raise CommandError(str(exc)) from exc
