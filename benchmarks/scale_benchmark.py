@@ -157,9 +157,6 @@ def run_faiss(kind: str, n: int, q: np.ndarray, truth: np.ndarray, work: Path, b
     faiss.write_index(index, str(path))
     result: dict[str, Any] = {"build_s": round(build, 2), "disk_mb": round(disk_bytes(path) / 2**20, 1)}
     path.unlink()
-    # Searches on one thread: single queries on a shared 2-core box, where OpenMP's spinning
-    # threads made a 10k flat search 50x slower (52 ms p50) than it is single-threaded.
-    faiss.omp_set_num_threads(1)
     sweep = []
     settings = {"flat": [None], "hnsw": EF_SEARCH, "ivf": NPROBE}[kind]
     for value in settings:
@@ -277,6 +274,11 @@ def run_bm25(n: int, q: np.ndarray, truth: np.ndarray, work: Path) -> dict[str, 
 
 # ------------------------------------------------------------------------------------- driver
 def child(config: str, n: int, queries_path: Path, truth_path: Path, work: Path, build_limit: float) -> dict[str, Any]:
+    import faiss
+
+    # One thread: on a shared 2-core box OpenMP's spinning threads made a 10k flat query 7x
+    # slower (24 ms against 3.3 ms p50) and a 10k HNSW build take 180 s.
+    faiss.omp_set_num_threads(1)
     q, truth = np.load(queries_path), np.load(truth_path)
     if config in ("flat", "hnsw", "ivf"):
         result = run_faiss(config, n, q, truth, work, build_limit)
@@ -324,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             row: dict[str, Any] = {"n": n, "config": config}
             try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=args.time_limit)
+                done = subprocess.run(command, capture_output=True, text=True, timeout=args.time_limit,
+                                      env={**os.environ, "OMP_NUM_THREADS": "1"})  # Milvus Lite's FAISS too
                 if done.returncode == 0:
                     row.update(json.loads(done.stdout.strip().splitlines()[-1]))
                 else:
