@@ -21,6 +21,7 @@ from typing import Any
 
 from index.chunk_store import DocumentInfo
 from index.library_index import LibraryIndex, Pipeline
+from index.store_config import StoreConfig
 from ingest.errors import IngestError
 from ui.upload_policy import UploadPolicy, UploadRejected
 
@@ -61,6 +62,7 @@ class LibraryManager:
     embeddings, pipeline, cache: what ``LibraryIndex.update`` needs to index new files.
     policy: which uploads are accepted.
     index: the already opened index (opened from ``index_dir`` when omitted).
+    store: the vector store settings builds write to (default: FAISS in ``index_dir``).
     show_progress: let the index print tqdm bars (the app turns them into its progress bar).
     """
 
@@ -77,6 +79,7 @@ class LibraryManager:
         cache: Any = None,
         index: LibraryIndex | None = None,
         show_progress: bool = True,
+        store: StoreConfig | None = None,
     ):
         self.index_dir = Path(index_dir)
         self.upload_dir = Path(upload_dir)
@@ -95,7 +98,9 @@ class LibraryManager:
         self.policy = policy
         self.cache = cache
         self.show_progress = show_progress
-        self._index = index if index is not None else LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline)
+        self.store = store
+        self._index = index if index is not None else LibraryIndex.open(index_dir, embeddings=embeddings,
+                                                                        pipeline=pipeline, store=store)
         self._write_lock = threading.Lock()
         self._listeners: list[Callable[[LibraryIndex], None]] = []
 
@@ -204,7 +209,7 @@ class LibraryManager:
         try:
             result = LibraryIndex.update(
                 self.index_dir, self.sources, embeddings=self.embeddings, pipeline=self.pipeline,
-                cache=self.cache, progress=self.show_progress,
+                cache=self.cache, progress=self.show_progress, store=self.store,
             )
         except Exception as exc:  # the index swap is atomic: only our copies need undoing
             logger.exception("indexing uploads failed")
@@ -232,7 +237,7 @@ class LibraryManager:
                 raise KeyError(f"no document {doc_id!r} in the library")
             moved = self._move_to_removed(self._files_of(info))
             try:
-                self._index.remove(doc_id)
+                self._index.remove(doc_id, store=self.store)
             except Exception:
                 for original, parked in moved:  # put the files back: nothing changed
                     shutil.move(parked, original)

@@ -51,7 +51,7 @@ def _open_or_build_index(settings: Settings, embeddings: Any, pipeline: Any, cac
     print(f"No index at {settings.index_dir} yet: building it from {', '.join(map(str, sources))} "
           f"(first start only; this embeds every report and takes a few minutes) …", flush=True)
     result = LibraryIndex.build(settings.index_dir, sources, embeddings=embeddings, pipeline=pipeline,
-                                cache=cache, progress=True)
+                                cache=cache, progress=True, store=settings.index)
     for error in result.errors:
         print(f"reportqa: skipped {error}", flush=True)
     print(f"Index ready: {result.summary()}", flush=True)
@@ -132,6 +132,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         policy=UploadPolicy(max_bytes=int(settings.ui.max_upload_mb * 2**20)),
         cache=cache,
         index=index,
+        store=settings.index,
     )
     assistants = AssistantFactory(settings, library)
     backends = _offered_backends(settings)
