@@ -46,9 +46,8 @@ class IndexLockedError(LibraryIndexError):
 
     def __init__(self, path: str | Path, owner: str):
         super().__init__(
-            f"another build is running ({owner}) on {path}; wait for it to finish "
-            f"(or pass a wait timeout) and try again"
-        )
+            f"another build is running ({owner}) on {path}; try again when it has finished"
+        )  # no advice on flags: the web interface shows this message too
         self.path = Path(path)
 
 

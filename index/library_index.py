@@ -57,7 +57,7 @@ class Pipeline(Protocol):
     def run_many(self, paths: Iterable[Path], *, progress: bool = False) -> tuple[list[Any], list[IngestError]]:
         ...  # -> ([IngestResult(document, chunks)], [IngestError]); never raises for one bad file
 
-    def discover(self, folder: Path) -> list[Path]: ...
+    def survey(self, folder: Path) -> tuple[list[Path], list[IngestError]]: ...  # (files, skipped with reasons)
 
     def config(self) -> dict[str, Any]: ...
 
@@ -74,6 +74,7 @@ class BuildResult:
     kept: list[str] = field(default_factory=list)  # could not be re-read: previous version kept
     not_read: list[str] = field(default_factory=list)  # unchanged, known from size+time or hash alone
     errors: list[IngestError] = field(default_factory=list)
+    skipped: list[IngestError] = field(default_factory=list)  # not indexable by name or type, or a link out
     chunks_embedded: int = 0
     written: bool = True  # False: the index already matched the sources and was left as it was
     seconds: float = 0.0
@@ -94,6 +95,8 @@ class BuildResult:
             parts.append(f"kept the previous version of {', '.join(self.kept)}")
         if self.errors:
             parts.append(f"{len(self.errors)} file(s) failed")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +104,7 @@ class BuildResult:
             "added": self.added, "changed": self.changed, "unchanged": self.unchanged,
             "removed": self.removed, "kept": self.kept, "not_read": self.not_read,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
+            "skipped": [{"path": e.path, "reason": e.reason} for e in self.skipped],
             "chunks_embedded": self.chunks_embedded, "written": self.written, "seconds": round(self.seconds, 3),
         }
 
@@ -386,7 +390,7 @@ class LibraryIndex:
         index_dir = Path(index_dir)
         store = store or StoreConfig()
         tokenizer = MixedLanguageTokenizer()
-        paths = _source_paths(sources, pipeline)
+        paths, skipped = _source_paths(sources, pipeline)
         with BuildLock(index_dir, timeout=lock_timeout):
             atomic_swap.recover(index_dir)
             atomic_swap.remove_stale_staging(index_dir)
@@ -396,7 +400,7 @@ class LibraryIndex:
             trusted = incremental and previous is not None and previous.manifest.sources_trusted(versions)
             sources, errors = _read_sources(paths, pipeline, recorded if trusted else {}, progress=progress)
 
-            result = BuildResult(index=None, errors=errors)  # type: ignore[arg-type]
+            result = BuildResult(index=None, errors=errors, skipped=skipped)  # type: ignore[arg-type]
             entries: dict[str, DocumentEntry] = {}
             to_embed: list[StoredDocument] = []
             for source in sources:
@@ -465,19 +469,25 @@ def _embedder_config(embeddings: VectorEmbeddings) -> dict[str, Any]:
     return {**embeddings.config(), "dimension": embeddings.dimension}
 
 
-def _source_paths(sources: Sources, pipeline: Pipeline) -> list[Path]:
+def _source_paths(sources: Sources, pipeline: Pipeline) -> tuple[list[Path], list[IngestError]]:
+    """The files to index and the entries skipped with their reasons. Paths are absolute (with
+    the folder's real path), so the same file is recorded alike from any working directory."""
     items = [sources] if isinstance(sources, (str, Path)) else list(sources)
     paths: list[Path] = []
+    skipped: list[IngestError] = []
     for item in items:
         path = Path(item).expanduser()
+        path = path.parent.resolve() / path.name if path.name else path.resolve()
         if path.is_dir():
-            paths.extend(pipeline.discover(path))
+            found, passed_over = pipeline.survey(path)
+            paths.extend(found)
+            skipped.extend(passed_over)
         elif path.is_file():
             paths.append(path)
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
     unique = {p.resolve(): p for p in paths}
-    return [unique[k] for k in sorted(unique)]
+    return [unique[k] for k in sorted(unique)], skipped
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,12 +34,9 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """The page number holding character ``offset``, when pages are known."""
-        number = None
-        for page in self.pages:
-            if page.start > offset:
-                break
-            number = page.number
-        return number
+        # Binary search: a linear scan per chunk made chunking quadratic in the page count.
+        at = bisect_right(self.pages, offset, key=lambda page: page.start)
+        return self.pages[at - 1].number if at else None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,18 +54,39 @@ class IngestPipeline:
 
     @staticmethod
     def discover(folder: str | Path) -> list[Path]:
-        """The supported files in ``folder`` and below, sorted, without sidecars or hidden files."""
+        """The supported files in ``folder`` and below, sorted (see :meth:`survey`)."""
+        return IngestPipeline.survey(folder)[0]
+
+    @staticmethod
+    def survey(folder: str | Path) -> tuple[list[Path], list[IngestError]]:
+        """The supported files in ``folder`` and below, sorted, and every other entry with the
+        reason it is skipped: hidden names (a dot first), unsupported types, links that lead out
+        of ``folder`` (never followed: the folder is a boundary), links to folders, special
+        files. Sidecars (``*.meta.json``) are read with their report, not skipped."""
         root = Path(folder)
         if not root.is_dir():
             raise IngestError(str(root), "not a folder")
-        return sorted(
-            path
-            for path in root.rglob("*")
-            if path.is_file()
-            and path.suffix.lower() in SUPPORTED_SUFFIXES
-            and not path.name.endswith(SIDECAR_SUFFIX)
-            and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        )
+        boundary = root.resolve()
+        found: list[Path] = []
+        skipped: list[IngestError] = []
+        pending = [root]
+        while pending:
+            directory = pending.pop()
+            try:
+                entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            except OSError as exc:
+                skipped.append(IngestError(str(directory), f"cannot list the folder ({exc.strerror or exc})"))
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                reason = _skip_reason(path, entry, boundary)
+                if reason:
+                    skipped.append(IngestError(str(path), reason))
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif not path.name.endswith(SIDECAR_SUFFIX):
+                    found.append(path)
+        return sorted(found), sorted(skipped, key=lambda error: error.path)
 
     def run(self, path: str | Path) -> IngestResult:
         path = Path(path)
@@ -111,8 +133,8 @@ class IngestPipeline:
         for path in iterator:
             try:
                 results.append(self.run(path))
-            except IngestError as exc:
-                logger.warning("skipped %s", exc)
+            except IngestError as exc:  # the caller reports it (logging it too printed it twice)
+                logger.debug("skipped %s", exc)
                 errors.append(exc)
             except Exception as exc:  # a loader bug must not lose the rest of the batch
                 logger.exception("unexpected failure on %s", path)
@@ -141,6 +163,30 @@ class IngestPipeline:
             raise IngestError(str(path), "permission denied") from exc
         except OSError as exc:
             raise IngestError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc
+
+
+def _skip_reason(path: Path, entry: os.DirEntry, boundary: Path) -> str | None:
+    """Why ``path`` (a folder entry) is not indexed, or None when it is (or is a folder to enter)."""
+    if entry.name.startswith("."):
+        return "hidden (its name starts with a dot)"
+    if entry.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken link"
+        if not target.is_relative_to(boundary):
+            return f"a link to {target}, outside the library folder (links are not followed out of it)"
+        if target.is_dir():
+            return "a link to a folder (its files are indexed where they are)"
+    if entry.is_dir():
+        return None
+    if not entry.is_file():
+        return "not a regular file"
+    if path.name.endswith(SIDECAR_SUFFIX):
+        return None
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type {path.suffix or '(none)'!r}; supported: {' '.join(SUPPORTED_SUFFIXES)}"
+    return None
 
 
 def sidecar_path(path: Path) -> Path:

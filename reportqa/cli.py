@@ -103,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reportqa: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `reportqa index status | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except CommandError as exc:
         print(f"reportqa: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -68,7 +68,7 @@ def index_sources(settings: Settings) -> list:
     return sources
 
 
-_INDEXES: dict[tuple, object] = {}
+_INDEXES: dict[tuple, object] = {}  # one index.live_index.LiveIndex per folder and embedder
 
 
 def open_index(settings: Settings):
@@ -78,23 +78,23 @@ def open_index(settings: Settings):
     (``IndexNotFoundError``, ``IndexMismatchError``, ...) is its ``__cause__``."""
     from index.errors import LibraryIndexError
     from index.library_index import LibraryIndex
-    from index.manifest import Manifest
+    from index.live_index import LiveIndex
     from reportqa.errors import CommandError
 
-    manifest = settings.index_dir / Manifest.FILENAME
-    stamp = manifest.stat().st_mtime_ns if manifest.is_file() else None
-    key = (str(settings.index_dir.resolve()), stamp, settings.models.embedder)
+    key = (str(settings.index_dir.resolve()), settings.models.embedder, settings.index.model_dump_json())
     if key not in _INDEXES:
+        embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
         try:
-            index = LibraryIndex.open(
-                settings.index_dir, embeddings=make_embeddings(settings), pipeline=make_pipeline(settings),
-                store=settings.index,
+            live = LiveIndex(
+                settings.index_dir, check_interval=0,
+                open_snapshot=lambda path: LibraryIndex.open(path, embeddings=embeddings, pipeline=pipeline,
+                                                             store=settings.index),
             )
         except LibraryIndexError as exc:  # not found, built with other settings, damaged
             raise CommandError(str(exc)) from exc
         _INDEXES.clear()  # an older snapshot of the same index is no longer wanted
-        _INDEXES[key] = index
-    return _INDEXES[key]
+        _INDEXES[key] = live
+    return _INDEXES[key].current()
 
 
 def make_retriever(settings: Settings, index):

@@ -87,6 +87,16 @@ class UISettings(BaseModel):
     username: str | None = None
     password: str | None = None
     max_upload_mb: float = Field(20.0, gt=0)
+    # Files posted to the upload endpoint but never added are deleted after this long (an
+    # upload is added within a minute or two of being posted).
+    upload_cache_seconds: int = Field(3600, ge=60)
+    # How often a running server looks at the index manifest for a build or update made by
+    # another process (one stat() call).
+    index_check_seconds: float = Field(2.0, ge=0)
+    # Failed logins from one address allowed in a row; then it waits 1, 2, 4 ... s (at most
+    # login_max_lockout) before each further try.
+    login_free_failures: int = Field(3, ge=1)
+    login_max_lockout: float = Field(60.0, gt=0)
     concurrency: int = Field(1, ge=1)
 
 

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ui.answer_markup import escape
 from ui.chat_handlers import AssistantFactory, ChatHandlers
@@ -18,6 +21,7 @@ from ui.feedback_store import FeedbackStore
 from ui.labels import UILabels, labels_for, language_from_accept
 from ui.library_handlers import LibraryHandlers
 from ui.library_manager import LibraryManager
+from ui.login_throttle import LoginThrottle
 from ui.passage_lookup import PassageLookup
 
 BACKENDS = ("local", "openai", "extractive")
@@ -191,6 +195,8 @@ def build_app(
     concurrency: int = 1,
     stream_interval: float = 0.1,
     context_chars: int = 300,
+    upload_cache: str | Path | None = None,
+    upload_max_age: int | None = None,
 ) -> gr.Blocks:
     """The whole interface.
 
@@ -204,6 +210,9 @@ def build_app(
         concurrency: how many model answers run at once (retrieval and previews get more room).
         stream_interval: seconds between screen updates while tokens stream in.
         context_chars: characters of context shown around a cited span.
+        upload_cache: the folder Gradio keeps posted files in (e.g. inside the data directory);
+            files are deleted from it once added or rejected. None: Gradio's temporary folder.
+        upload_max_age: seconds after which posted files never added are deleted (None: kept).
     """
     backends = tuple(backends)
     if not backends or any(b not in BACKENDS for b in backends):
@@ -216,6 +225,7 @@ def build_app(
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
 
     lookup = PassageLookup(library, context_chars=context_chars)
+    library.subscribe(lambda index: lookup.clear())  # also when another process rebuilt the index
     chat = ChatHandlers(
         assistant_factory=assistant_factory,
         lookup=lookup,
@@ -223,7 +233,10 @@ def build_app(
         manifest_hash=lambda: str(library.status().get("manifest_sha256") or ""),
         stream_interval=stream_interval,
     )
-    lib = LibraryHandlers(manager=library, on_change=lookup.clear)
+    if upload_cache is not None:  # read by Gradio when components and the server are created
+        Path(upload_cache).mkdir(parents=True, exist_ok=True)
+        os.environ["GRADIO_TEMP_DIR"] = str(Path(upload_cache).resolve())
+    lib = LibraryHandlers(manager=library, on_change=lookup.clear, upload_cache=upload_cache)
     policy = library.policy
     first = labels_for("zh")
     translated: list[tuple[Any, Callable[[UILabels], Any]]] = []
@@ -232,7 +245,8 @@ def build_app(
         translated.append((component, lambda labels: gr.update(**update(labels))))
         return component
 
-    with gr.Blocks(title="reportqa", analytics_enabled=False) as app:
+    delete_cache = (upload_max_age, upload_max_age) if upload_max_age else None
+    with gr.Blocks(title="reportqa", analytics_enabled=False, delete_cache=delete_cache) as app:
         conversation = gr.State(Conversation())
         with gr.Row(elem_id="rq-header", equal_height=True):
             header = tr(gr.HTML(header_html(first), apply_default_css=False, js_on_load=None),
@@ -446,17 +460,21 @@ def launch_app(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     max_upload_mb: float = 20.0,
+    login_free_failures: int = 3,
+    login_max_lockout: float = 60.0,
     quiet: bool = True,
 ) -> str:
     """Start serving ``app`` in the background and return its local URL; call
-    ``app.block_thread()`` to wait, ``app.close()`` to stop."""
+    ``app.block_thread()`` to wait, ``app.close()`` to stop. With ``auth``, repeated failed logins
+    from one address are slowed down (see :class:`~ui.login_throttle.LoginThrottle`)."""
+    throttle = Middleware(LoginThrottle, free_failures=login_free_failures, max_lockout=login_max_lockout)
     _, url, _ = app.launch(
+        app_kwargs={"middleware": [throttle]} if auth else None,
         server_name=host,
         server_port=port,
         auth=auth,
-        # Gradio refuses far bigger files itself; up to twice the limit they reach the upload
-        # checks, whose message says what the limit is.
-        max_file_size=int(2 * max_upload_mb * 2**20),
+        # Gradio refuses bigger files before storing them (the upload hint states the limit).
+        max_file_size=int(max_upload_mb * 2**20),
         prevent_thread_lock=True,
         show_error=True,
         quiet=quiet,

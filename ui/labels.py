@@ -174,6 +174,7 @@ LABELS: dict[UILanguage, UILabels] = {
             "duplicate": "这次上传里有两个文件都叫 {name}",
             "unreadable": "无法读取：{detail}",
             "index_failed": "建立索引失败：{detail}",
+            "index_busy": "资料库正由另一个进程建立索引，请稍后再添加",
         },
         index_status="索引状态",
         status_names={

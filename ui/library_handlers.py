@@ -45,11 +45,15 @@ class LibraryHandlers:
     """Args:
     manager: the library being shown and changed.
     on_change: called after a successful upload or removal (e.g. to forget cached texts).
+    upload_cache: the web server's folder of posted files; an upload found there is deleted once
+        handled (added files are copied into the library first, rejected ones are not kept).
     """
 
-    def __init__(self, *, manager: LibraryManager, on_change: Callable[[], None] = lambda: None):
+    def __init__(self, *, manager: LibraryManager, on_change: Callable[[], None] = lambda: None,
+                 upload_cache: str | Path | None = None):
         self.manager = manager
         self.on_change = on_change
+        self.upload_cache = Path(upload_cache).resolve() if upload_cache is not None else None
 
     # ----- rendering -------------------------------------------------------------------
     def documents_frame(self, lang: str) -> pd.DataFrame:
@@ -103,10 +107,25 @@ class LibraryHandlers:
                 stage = labels.progress_index if desc == "index" else labels.progress_copy
                 progress(fraction, desc=stage)
 
-        report = self.manager.add_files(uploads, progress=report_progress)
+        try:
+            report = self.manager.add_files(uploads, progress=report_progress)
+        finally:
+            self._discard(paths)
         if report.added:
             self.on_change()
         return self.view(lang, self.report_html(report, labels))
+
+    def _discard(self, paths: Sequence[str]) -> None:
+        """Delete handled uploads (and their per-upload folders) inside the upload cache only."""
+        if self.upload_cache is None:
+            return
+        for path in map(Path, paths):
+            resolved = path.resolve()
+            if resolved.is_relative_to(self.upload_cache) and resolved != self.upload_cache:
+                resolved.unlink(missing_ok=True)
+                folder = resolved.parent
+                if folder != self.upload_cache and not any(folder.iterdir()):
+                    folder.rmdir()
 
     @staticmethod
     def report_html(report: AddReport, labels: UILabels) -> str:

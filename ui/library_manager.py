@@ -1,6 +1,8 @@
 """The library as the interface changes it: add uploaded reports, remove documents.
 
-Holds the current :class:`~index.library_index.LibraryIndex` snapshot. Uploads are copied into
+Follows the current :class:`~index.library_index.LibraryIndex` snapshot (a
+:class:`~index.live_index.LiveIndex`: changes written by ``reportqa index`` in another process are
+picked up within seconds). Uploads are copied into
 the upload folder, which is indexed together with the library folders. Every change is
 all-or-nothing: a rejected or failed upload leaves no file behind and the index untouched; a
 removed document's file moves to a ``removed`` folder rather than being deleted.
@@ -20,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from index.chunk_store import DocumentInfo
+from index.errors import IndexLockedError
 from index.library_index import LibraryIndex, Pipeline
+from index.live_index import LiveIndex
 from index.store_config import StoreConfig
 from ingest.errors import IngestError
 from ui.upload_policy import UploadPolicy, UploadRejected
@@ -63,6 +67,7 @@ class LibraryManager:
     policy: which uploads are accepted.
     index: the already opened index (opened from ``index_dir`` when omitted).
     store: the vector store settings builds write to (default: FAISS in ``index_dir``).
+    check_interval: seconds between looks for an index written by another process.
     show_progress: let the index print tqdm bars (the app turns them into its progress bar).
     """
 
@@ -80,6 +85,7 @@ class LibraryManager:
         index: LibraryIndex | None = None,
         show_progress: bool = True,
         store: StoreConfig | None = None,
+        check_interval: float = 2.0,
     ):
         self.index_dir = Path(index_dir)
         self.upload_dir = Path(upload_dir)
@@ -99,33 +105,33 @@ class LibraryManager:
         self.cache = cache
         self.show_progress = show_progress
         self.store = store
-        self._index = index if index is not None else LibraryIndex.open(index_dir, embeddings=embeddings,
-                                                                        pipeline=pipeline, store=store)
+        self._live = LiveIndex(self.index_dir, open_snapshot=self._open, index=index, check_interval=check_interval)
         self._write_lock = threading.Lock()
-        self._listeners: list[Callable[[LibraryIndex], None]] = []
 
     # ----- reading (delegated to the current snapshot) --------------------------------------
     @property
     def index(self) -> LibraryIndex:
-        return self._index
+        return self._live.current()
 
     def documents(self) -> list[DocumentInfo]:
-        return self._index.documents()
+        return self.index.documents()
 
     def status(self) -> dict[str, Any]:
-        return self._index.status()
+        return self.index.status()
 
     def document_text(self, doc_id: str) -> str:
-        return self._index.document_text(doc_id)
+        return self.index.document_text(doc_id)
 
     def subscribe(self, listener: Callable[[LibraryIndex], None]) -> None:
-        """Call ``listener(new_index)`` after every change (e.g. to rebuild retrievers)."""
-        self._listeners.append(listener)
+        """Call ``listener(new_index)`` after every change, here or by another process (e.g. to
+        rebuild retrievers)."""
+        self._live.subscribe(listener)
+
+    def _open(self, index_dir: Path) -> LibraryIndex:
+        return LibraryIndex.open(index_dir, embeddings=self.embeddings, pipeline=self.pipeline, store=self.store)
 
     def _changed(self, index: LibraryIndex) -> None:
-        self._index = index
-        for listener in self._listeners:
-            listener(index)
+        self._live.replace(index)
 
     # ----- adding -----------------------------------------------------------------------
     def add_files(self, files: Sequence[tuple[str | Path, str]], *, progress: Progress = _no_progress) -> AddReport:
@@ -213,9 +219,11 @@ class LibraryManager:
             )
         except Exception as exc:  # the index swap is atomic: only our copies need undoing
             logger.exception("indexing uploads failed")
+            busy = isinstance(exc, IndexLockedError)
             for name, target in copied:
                 target.unlink(missing_ok=True)
-                report.rejected.append((name, UploadRejected("index_failed", detail=str(exc))))
+                rejection = UploadRejected("index_busy") if busy else UploadRejected("index_failed", detail=str(exc))
+                report.rejected.append((name, rejection))
             return
         failed = {Path(error.path).name: error for error in result.errors}
         counts = {doc.doc_id: doc.chunks for doc in result.index.documents()}
@@ -237,12 +245,13 @@ class LibraryManager:
                 raise KeyError(f"no document {doc_id!r} in the library")
             moved = self._move_to_removed(self._files_of(info))
             try:
-                self._index.remove(doc_id, store=self.store)
+                index = self._open(self.index_dir)  # a copy of its own: requests in flight keep theirs
+                index.remove(doc_id, store=self.store)
             except Exception:
                 for original, parked in moved:  # put the files back: nothing changed
                     shutil.move(parked, original)
                 raise
-            self._changed(self._index)
+            self._changed(index)
             return info
 
     def _files_of(self, info: DocumentInfo) -> list[Path]:

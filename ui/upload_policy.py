@@ -36,6 +36,7 @@ class UploadRejected(Exception):
         "duplicate": "two uploaded files are both called {name}",
         "unreadable": "the file could not be read: {detail}",
         "index_failed": "indexing failed: {detail}",
+        "index_busy": "the library is being indexed by another process right now; add the file again in a minute",
     }
 
     def __init__(self, code: str, **params: Any):

@@ -14,7 +14,7 @@ class TextLoader(Loader):
 
     def load(self, path: Path, data: bytes) -> LoadedText:
         try:
-            text, encoding = decode_text(data)
+            text, encoding, warnings = decode_text(data)
         except UndecodableText as exc:
             raise IngestError(str(path), str(exc)) from exc
         if not text.strip():
@@ -25,6 +25,7 @@ class TextLoader(Loader):
         return LoadedText(
             pages=pages,
             metadata={"encoding": encoding},
+            warnings=warnings,
             rewrap="never" if markdown else "auto",
             has_pages=len(pages) > 1,
         )

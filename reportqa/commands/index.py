@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import LibraryIndexError
+from index.errors import REBUILD_HINT, IndexLockedError, LibraryIndexError
 from reportqa.errors import CommandError
 from reportqa.factory import index_sources, make_embeddings, make_pipeline
 from reportqa.settings import Settings
@@ -89,8 +89,12 @@ def _write(args: argparse.Namespace, settings: Settings, *, incremental: bool) -
                 settings.index_dir, sources, embeddings=embeddings, pipeline=make_pipeline(settings),
                 cache=cache, progress=not args.quiet, lock_timeout=args.wait, store=settings.index,
             )
+    except IndexLockedError as exc:
+        raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except (LibraryIndexError, ValueError, FileNotFoundError) as exc:
         raise CommandError(str(exc)) from exc
+    for error in result.skipped:
+        print(f"reportqa: skipped {error}", file=sys.stderr)
     for error in result.errors:
         print(f"reportqa: skipped {error}", file=sys.stderr)
     if args.json:
@@ -103,8 +107,13 @@ def _write(args: argparse.Namespace, settings: Settings, *, incremental: bool) -
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     index = _open(settings)
     status = index.status()
+    differences = _settings_differences(index, settings)
+    if differences:  # as search would refuse the index, say so here too
+        print(f"reportqa: warning: the index was built with other settings than the current ones: "
+              f"{'; '.join(differences)}; {REBUILD_HINT}", file=sys.stderr)
     if args.json:
         status["documents_list"] = [d.to_dict() for d in index.documents()]
+        status["settings_differences"] = differences
         print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0
     print(f"Index:      {status['path']}")
@@ -149,12 +158,24 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     index = _open(settings)
     try:
         index.remove(args.doc_id, lock_timeout=args.wait, store=settings.index)
+    except IndexLockedError as exc:
+        raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except LibraryIndexError as exc:
         raise CommandError(str(exc)) from exc
     status = index.status()
     print(f"Removed {args.doc_id}; the index now holds {status['documents']} documents, {status['chunks']} chunks. "
           f"`reportqa index update` adds it back while its file is in the library.")
     return 0
+
+
+def _settings_differences(index: LibraryIndex, settings: Settings) -> list[str]:
+    """How the index's embedder and chunker differ from the configured ones (no model loaded:
+    the embedder is compared by name)."""
+    differences = index.manifest.differences(chunker=make_pipeline(settings).config())
+    built_with = index.manifest.embedder.get("name")
+    if built_with != settings.models.embedder:
+        differences.insert(0, f"embedder name: index has {built_with}, now {settings.models.embedder}")
+    return differences
 
 
 def _open(settings: Settings) -> LibraryIndex:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 
 from reportqa.factory import make_pipeline
 from reportqa.settings import Settings
@@ -28,14 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        return _run(args, settings)
-    except BrokenPipeError:  # `reportqa ingest --show | head`: the reader has seen enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _run(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = make_pipeline(settings)
     results, errors = pipeline.run_many(args.files)
     if args.json:

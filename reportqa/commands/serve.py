@@ -66,7 +66,7 @@ class AssistantFactory:
     def __init__(self, settings: Settings, library: Any):
         self.settings = settings
         self.library = library
-        self._cache: dict[tuple[str, int], Any] = {}
+        self._cache: dict[tuple[str, int], tuple[Any, Any]] = {}  # -> (index, assistant over it)
         self._lock = threading.Lock()
         library.subscribe(lambda index: self.clear())
 
@@ -78,13 +78,15 @@ class AssistantFactory:
         from reportqa.factory import make_assistant, make_retriever
 
         key = (backend, int(passages))
+        index = self.library.index  # first: a newer index on disk is switched to (and clears the cache)
         with self._lock:
-            if key not in self._cache:
+            cached = self._cache.get(key)
+            if cached is None or cached[0] is not index:  # built over an older snapshot meanwhile
                 options = self.settings.assistant.model_copy(update={"passages": int(passages)})
                 settings = self.settings.model_copy(update={"assistant": options})
-                retriever = make_retriever(settings, self.library.index)
-                self._cache[key] = make_assistant(settings, backend, retriever=retriever)
-            return self._cache[key]
+                retriever = make_retriever(settings, index)
+                cached = self._cache[key] = (index, make_assistant(settings, backend, retriever=retriever))
+            return cached[1]
 
 
 def _offered_backends(settings: Settings) -> tuple[str, ...]:
@@ -133,6 +135,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         cache=cache,
         index=index,
         store=settings.index,
+        check_interval=settings.ui.index_check_seconds,
     )
     assistants = AssistantFactory(settings, library)
     backends = _offered_backends(settings)
@@ -154,6 +157,8 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         default_backend=default_backend,
         default_passages=settings.assistant.passages,
         concurrency=settings.ui.concurrency,
+        upload_cache=settings.data_dir / "gradio-uploads",  # not in uploads_dir: that one is indexed
+        upload_max_age=settings.ui.upload_cache_seconds,
     )
     return ServedUI(app, library, backends, default_backend, cache)
 
@@ -165,7 +170,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     served = build_ui(settings)
     try:
         url = launch_app(served.app, host=settings.ui.host, port=settings.ui.port, auth=auth,
-                         max_upload_mb=settings.ui.max_upload_mb)
+                         max_upload_mb=settings.ui.max_upload_mb, login_free_failures=settings.ui.login_free_failures,
+                         login_max_lockout=settings.ui.login_max_lockout)
     except OSError as exc:
         served.cache.close()
         raise CommandError(f"cannot listen on {settings.ui.host}:{settings.ui.port}: {exc}") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 from index_test_doubles import HashEmbeddings
@@ -12,6 +13,8 @@ from index_test_doubles import HashEmbeddings
 import reportqa.commands.index as index_command
 import reportqa.factory as factory
 from reportqa.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -101,3 +104,78 @@ def test_copy_to_a_bad_target_is_refused(tmp_path, library, fake_models, capsys)
     assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "build", "--quiet"]) == 0
     assert main(["--data-dir", str(data_dir), "index", "copy", "--to", "postgres://x"]) != 0
     assert "copy target 'postgres://x'" in capsys.readouterr().err
+
+
+def test_build_does_not_follow_a_link_out_of_the_library_and_says_why(tmp_path, library, fake_models, capsys):
+    # Regression: a link in the library to another file on the machine got it indexed, and
+    # hidden files were skipped without a word.
+    private = tmp_path / "private.txt"
+    private.write_text("机密文件：服务器口令是 hunter2。", encoding="utf-8")
+    (library / "leak.txt").symlink_to(private)
+    (library / ".draft.txt").write_text("草稿。", encoding="utf-8")
+    data_dir = str(tmp_path / "var")
+    assert main(["--data-dir", data_dir, "index", "build", "--library", str(library), "--quiet", "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["status"]["documents"] == 3 and "leak" not in result["added"]
+    assert {Path(item["path"]).name for item in result["skipped"]} == {"leak.txt", ".draft.txt"}
+    assert captured.err.count("leak.txt") == 1 and "outside the library folder" in captured.err
+    assert captured.err.count(".draft.txt") == 1 and "hidden" in captured.err
+    assert main(["--data-dir", data_dir, "search", "服务器口令", "--json"]) == 0
+    assert "hunter2" not in capsys.readouterr().out
+
+
+def test_a_bad_file_is_reported_once(tmp_path, library, fake_models, capsys):
+    # Regression: the pipeline's log line and the command both printed each skipped file.
+    (library / "broken.txt").write_bytes(b"\x00\x01\x02" * 100)
+    assert main(["--data-dir", str(tmp_path / "var"), "index", "build", "--library", str(library), "--quiet"]) == 1
+    assert capsys.readouterr().err.count("broken.txt") == 1
+
+
+def test_an_update_from_another_directory_finds_nothing_changed(tmp_path, library, fake_models, capsys, monkeypatch):
+    # Regression: sources were recorded relative to the working directory, so an update run
+    # elsewhere took every document for a changed one.
+    data_dir = tmp_path / "var"
+    monkeypatch.chdir(library.parent)
+    assert main(["--data-dir", str(data_dir), "index", "build", "--library", library.name, "--quiet"]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "index", "update", "--library", str(library), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] == [] and sorted(result["unchanged"]) == ["alpha", "beta", "gamma"]
+    assert result["written"] is False
+
+
+def test_status_warns_when_the_settings_no_longer_match(tmp_path, library, fake_models, capsys, monkeypatch):
+    # Regression: status said nothing, while search refused the same index.
+    data_dir = str(tmp_path / "var")
+    monkeypatch.setenv("REPORTQA_MODELS__EMBEDDER", fake_models.name)
+    assert main(["--data-dir", data_dir, "index", "build", "--library", str(library), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", data_dir, "index", "status"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    monkeypatch.setenv("REPORTQA_INGEST__CHUNK_SIZE", "200")
+    monkeypatch.setenv("REPORTQA_MODELS__EMBEDDER", "another-model")
+    assert main(["--data-dir", data_dir, "index", "status", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "warning" in captured.err and "reportqa index build" in captured.err
+    assert "chunk_size" in captured.err and "another-model" in captured.err
+    assert len(json.loads(captured.out)["settings_differences"]) == 2
+
+
+def test_status_into_a_closed_pipe_prints_no_traceback(tmp_path, library, fake_models, capsys):
+    # Regression: `reportqa index status | head` ended in a BrokenPipeError traceback.
+    import subprocess
+    import sys
+
+    data_dir = str(tmp_path / "var")
+    assert main(["--data-dir", data_dir, "index", "build", "--library", str(library), "--quiet"]) == 0
+    reader, writer = os.pipe()
+    os.close(reader)  # `head` has already exited
+    done = subprocess.run([sys.executable, "-m", "reportqa", "--data-dir", data_dir, "index", "status"],
+                          stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120, cwd=str(REPO))
+    os.close(writer)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert done.returncode == 0

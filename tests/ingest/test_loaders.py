@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -198,3 +199,94 @@ def test_pipeline_validates_its_arguments():
         IngestPipeline(chunk_size=100, chunk_overlap=100)
     with pytest.raises(ValueError, match="max_file_bytes"):
         IngestPipeline(max_file_bytes=0)
+
+
+# --- decoding (issue 12) -------------------------------------------------------------------
+
+ENGLISH = "Digital economy report 2020: GDP grew by 3.5% a year.\n\nTrade rules matter.\n"
+
+
+@pytest.mark.parametrize("text", [CHINESE, ENGLISH])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_by_its_zero_bytes(tmp_path, pipeline, text, encoding):
+    # Regression: BOM-less UTF-16 was refused as "binary data".
+    path = tmp_path / "report.txt"
+    path.write_bytes(text.encode(encoding))
+    document = pipeline.run(path).document
+    assert document.metadata["encoding"] == encoding
+    assert document.text.split() == text.split()
+
+
+def test_ascii_text_with_a_stray_nul_byte_is_still_binary(tmp_path, pipeline):
+    data = ENGLISH.encode()
+    for at in (10, 11):  # either side of a 16-bit unit
+        path = tmp_path / f"nul{at}.txt"
+        path.write_bytes(data[:at] + b"\x00" + data[at:])
+        assert "binary" in _reason(pipeline, path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_stray_byte_in_a_real_report_is_replaced_with_a_warning(tmp_path, pipeline, real_reports, encoding):
+    # Regression: one stray byte got a whole report refused.
+    text = real_reports[4].read_text(encoding="utf-8")
+    data = text.encode(encoding)
+    middle = len(data) // 2
+    path = tmp_path / "report.txt"
+    path.write_bytes(data[:middle] + b"\xff" + data[middle:])
+    document = pipeline.run(path).document
+    assert document.metadata["encoding"] == encoding
+    assert any("not valid" in warning and encoding in warning for warning in document.warnings)
+    assert document.text.count("\ufffd") == 1
+    clean = pipeline.run(real_reports[4]).document.text
+    assert len(document.text) in range(len(clean) - 1, len(clean) + 2)
+
+
+def test_a_short_utf8_file_cut_mid_character_is_utf8_not_mojibake(tmp_path, pipeline):
+    # Regression: "数字经济" cut in its last character was read as cp932 (“謨ｰ蟄礼ｻ乗ｵ”).
+    path = tmp_path / "cut.txt"
+    path.write_bytes("数字经济合作报告".encode()[:-1])
+    document = pipeline.run(path).document
+    assert document.metadata["encoding"] == "utf-8"
+    assert document.text == "数字经济合作报"
+    assert any("middle of a character" in warning for warning in document.warnings)
+
+
+def test_badly_damaged_utf8_is_refused_rather_than_read_as_mojibake(tmp_path, pipeline):
+    data = bytearray(CHINESE.encode() * 3)
+    for at in range(0, len(data), 20):  # one byte in 20 overwritten
+        data[at] = 0x80 + at % 128
+    path = tmp_path / "damaged.txt"
+    path.write_bytes(bytes(data))
+    try:
+        document = pipeline.run(path).document
+    except IngestError as exc:
+        assert "encoding" in exc.reason
+    else:  # whatever reading is taken must not be mostly half-width katakana or compatibility ideographs
+        odd = sum(1 for char in document.text if "\uff61" <= char <= "\uff9f" or "\uf900" <= char <= "\ufaff")
+        assert odd <= len(document.text) // 100
+
+
+def test_survey_gives_every_skipped_entry_its_reason(tmp_path):
+    # Regression: hidden names and unsupported files were skipped without a word, and a link
+    # inside the library to any file on the machine got that file indexed.
+    library = tmp_path / "library"
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret", encoding="utf-8")
+    for name in ("a.txt", "a.meta.json", ".hidden.txt", "notes.xlsx", ".git/config.txt", "sub/b.md"):
+        (library / name).parent.mkdir(parents=True, exist_ok=True)
+        (library / name).write_text("x", encoding="utf-8")
+    (library / "leak.txt").symlink_to(outside / "secret.txt")
+    (library / "leaks").symlink_to(outside, target_is_directory=True)
+    (library / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (library / "alias.txt").symlink_to(library / "sub" / "b.md")  # inside: allowed
+
+    found, skipped = IngestPipeline.survey(library)
+    assert [p.relative_to(library).as_posix() for p in found] == ["a.txt", "alias.txt", "sub/b.md"]
+    reasons = {Path(error.path).name: error.reason for error in skipped}
+    assert set(reasons) == {".hidden.txt", "notes.xlsx", ".git", "leak.txt", "leaks", "dangling.txt"}
+    assert "hidden" in reasons[".hidden.txt"] and "hidden" in reasons[".git"]
+    assert "unsupported file type '.xlsx'" in reasons["notes.xlsx"]
+    assert "outside the library folder" in reasons["leak.txt"] and "outside" in reasons["leaks"]
+    assert "broken link" in reasons["dangling.txt"]
+    assert IngestPipeline.discover(library) == found

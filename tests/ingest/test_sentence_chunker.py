@@ -145,3 +145,15 @@ def test_a_new_chunker_or_cleaner_version_changes_the_config(monkeypatch, compon
 def test_chunker_validates_its_arguments(size, overlap):
     with pytest.raises(ValueError):
         SentenceChunker(chunk_size=size, chunk_overlap=overlap)
+
+
+def test_page_of_an_offset_among_many_pages():
+    # Regression: a linear scan of the pages per chunk made chunking quadratic in the page count.
+    from ingest.document import Document, Page
+
+    document = Document("d", "t", "x" * 10_000, "s", "h", pages=[Page(n + 1, n * 10) for n in range(1000)])
+    assert document.page_at(0) == 1
+    assert document.page_at(9) == 1
+    assert document.page_at(10) == 2
+    assert document.page_at(9_999) == 1000
+    assert Document("d", "t", "x", "s", "h", pages=[Page(3, 5)]).page_at(2) is None

@@ -352,3 +352,67 @@ def test_single_spaced_table_header_stays_a_row_of_its_own():
 @pytest.mark.parametrize("line", ["占全球 GDP 的比重", "安 晓 明", "前 言", "一是 二是"])
 def test_lines_that_are_not_table_headers(cleaner, line):
     assert " | " not in cleaner.clean(line + "\n").text
+
+
+# --- linear-time cleaning (issue 12): the rewritten pieces behave like the ones they replace ---
+
+def _join_reference(text: str, line) -> str:
+    """The join as it was before it looked at the end of the paragraph only (quadratic)."""
+    import re
+
+    from ingest.text_cleaner import _SUPERSCRIPT, _TRAILING_MARK, _is_cjk
+
+    nxt = line.text
+    if line.leading_space and not line.blank_before:
+        mark = _TRAILING_MARK.search(text)
+        if mark:
+            text = text[: mark.start()] + mark.group(1).translate(_SUPERSCRIPT)
+    if re.search(r"[A-Za-z]-$", text) and nxt[:1].islower():
+        return text[:-1] + nxt
+    last, first = text[-1:], nxt[:1]
+    latin_last = last.isascii() and (last.isalnum() or last in ",.;:!?)%\"'")
+    latin_first = first.isascii() and (first.isalnum() or first in "(\"'")
+    if latin_last and latin_first:
+        return f"{text} {nxt}"
+    if (latin_last and last.isalnum() and _is_cjk(first)) or (_is_cjk(last) and latin_first and first.isalnum()):
+        return f"{text} {nxt}"
+    return text + nxt
+
+
+def test_joining_wrapped_lines_matches_the_whole_text_join():
+    import random
+
+    from ingest.text_cleaner import _JoinedLines, _Line
+
+    pieces = ["eco-", "nomy", "数字经济", "风险3", "29%1", "GDP", "增长", "x", "-", "a", "（见图3）", "”18", "12", "U.S."]
+    rng = random.Random(7)
+    for _ in range(300):
+        lines = [
+            _Line("".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))), None,
+                  leading_space=rng.random() < 0.4, blank_before=rng.random() < 0.3)
+            for _ in range(rng.randint(1, 12))
+        ]
+        expected = lines[0].text
+        joined = _JoinedLines()
+        joined.add(lines[0])
+        for line in lines[1:]:
+            expected = _join_reference(expected, line)
+            joined.add(line)
+            assert joined.length == len(expected)
+        assert joined.text() == expected
+
+
+def test_a_long_numeric_line_is_noise_only_if_it_holds_nothing_else():
+    # Regression: the numeric-residue pattern backtracked quadratically on a long line of numbers.
+    numbers = " ".join(str(n) for n in range(5000))
+    assert TextCleaner._is_noise(numbers)
+    assert TextCleaner._is_noise("11.4% -2.5%")
+    assert not TextCleaner._is_noise(numbers + " x")
+    assert TextCleaner._is_noise("-----")
+    assert not TextCleaner._is_noise("% . ,")
+
+
+def test_a_paragraph_of_many_lines_keeps_every_line():
+    lines = [f"line {n} of a long paragraph that never ends a sentence and" for n in range(3000)]
+    cleaned = TextCleaner(rewrap="never").clean("\n".join(lines) + " ends here.")
+    assert cleaned.text == " ".join(lines) + " ends here."

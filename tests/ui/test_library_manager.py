@@ -33,6 +33,7 @@ def setup(tmp_path: Path):
         index_dir=tmp_path / "index", library_dirs=[library], upload_dir=tmp_path / "uploads",
         work_dir=tmp_path / "work", embeddings=embeddings,
         pipeline=pipeline, policy=UploadPolicy(max_bytes=4096), index=built.index, show_progress=False,
+        check_interval=0,  # look at the manifest on every call (the server looks every few seconds)
     )
     return manager, tmp_path
 
@@ -157,3 +158,18 @@ def test_library_handlers_report_in_the_interface_language(setup):
     view = handlers.remove("i_delta", "en")
     assert "Removed “Delta”." in view.message and "i_delta" not in [c[1] for c in view.choices]
     assert "manifest hash" in handlers.status_html("en") and "<code>" in handlers.status_html("en")
+
+
+def test_a_build_by_another_process_shows_in_the_library(setup):
+    # Regression: the Library tab and answers kept the snapshot loaded at start until restart.
+    manager, tmp_path = setup
+    listened = []
+    manager.subscribe(listened.append)
+    library = tmp_path / "reports"
+    (library / "gamma.txt").write_text("# 人工智能\n\n人工智能治理需要国际合作。", encoding="utf-8")
+    result = LibraryIndex.update(tmp_path / "index", [library, tmp_path / "uploads"], embeddings=manager.embeddings,
+                                 pipeline=manager.pipeline, progress=False)  # as `reportqa index update`
+    assert "gamma" in [d.doc_id for d in manager.documents()]
+    assert manager.status()["manifest_sha256"] == result.index.status()["manifest_sha256"]
+    assert manager.document_text("gamma").startswith("# 人工智能")
+    assert len(listened) == 1

@@ -52,6 +52,9 @@ class FakeLibrary:
             for d in self.texts
         ]
 
+    def subscribe(self, listener) -> None:  # this library never changes
+        pass
+
     def status(self) -> dict:
         return {"embedder": "fake", "documents": len(self.texts), "chunks": 6,
                 "manifest_sha256": "ab" * 32, "built_at": "2024-05-01T10:00:00+00:00"}
