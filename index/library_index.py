@@ -301,10 +301,11 @@ class LibraryIndex:
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
                           progress=progress, lock_timeout=lock_timeout, incremental=True, store=store)
 
-    def remove(self, doc_id: str, *, lock_timeout: float = 0.0, store: StoreConfig | None = None) -> None:
-        """Drop one document (atomically, like a build) and reload this object from disk.
+    def remove(self, doc_id: str, *, lock_timeout: float = 0.0, store: StoreConfig | None = None) -> LibraryIndex:
+        """Write a new snapshot without one document (atomically, like a build) and return it.
 
-        The next ``update`` re-adds it if its file is still among the sources."""
+        This snapshot is left as it was (requests reading it go on undisturbed). The next
+        ``update`` re-adds the document if its file is still among the sources."""
         if doc_id not in self.manifest.documents:
             raise DocumentNotFoundError(doc_id, sorted(self.manifest.documents))
         started = time.perf_counter()
@@ -323,10 +324,9 @@ class LibraryIndex:
                                 built_at=_now(), build_seconds=round(time.perf_counter() - started, 3))
             _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
                             tokenizer=self._tokenizer, store=current.store_config(store), progress=False)
-            current.close()
-            fresh = LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)
-        self.close()
-        self.__dict__.update(fresh.__dict__)
+            if current is not self:
+                current.close()
+            return LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)
 
     @classmethod
     def copy(cls, index_dir: str | Path, *, to: StoreConfig, dest: str | Path | None = None,

@@ -245,8 +245,8 @@ class LibraryManager:
                 raise KeyError(f"no document {doc_id!r} in the library")
             moved = self._move_to_removed(self._files_of(info))
             try:
-                index = self._open(self.index_dir)  # a copy of its own: requests in flight keep theirs
-                index.remove(doc_id, store=self.store)
+                # A new snapshot: requests in flight keep reading theirs.
+                index = self.index.remove(doc_id, store=self.store)
             except Exception:
                 for original, parked in moved:  # put the files back: nothing changed
                     shutil.move(parked, original)

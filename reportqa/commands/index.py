@@ -157,7 +157,7 @@ def _place(config) -> str:
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     index = _open(settings)
     try:
-        index.remove(args.doc_id, lock_timeout=args.wait, store=settings.index)
+        index = index.remove(args.doc_id, lock_timeout=args.wait, store=settings.index)
     except IndexLockedError as exc:
         raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except LibraryIndexError as exc:

@@ -91,7 +91,10 @@ def test_update_and_remove_equal_a_fresh_build(tmp_path, library, embeddings, pi
     for query in QUERIES:
         assert ranking(updated, embeddings, query) == ranking(fresh, embeddings, query)
 
-    updated.remove("delta", store=store)
+    kept = ranking(updated, embeddings, "新能源汽车")
+    removed = updated.remove("delta", store=store)
+    assert ranking(updated, embeddings, "新能源汽车") == kept  # the old snapshot is untouched
+    updated = removed
     reopened = LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline, store=store)
     for index in (updated, reopened):
         assert [d.doc_id for d in index.documents()] == ["alpha", "gamma"]
