@@ -275,7 +275,8 @@ def run_bm25(n: int, q: np.ndarray, truth: np.ndarray, work: Path) -> dict[str, 
         tokenizer(piece)
     per_text = (time.process_time() - started) / len(pieces)
     return {"generate_s": round(generate, 2), "build_s": round(build, 2), "build_cpu_s": round(build_cpu, 2),
-            "disk_mb": round(disk / 2**20, 1), **percentiles(seconds), **percentiles(cpu, "cpu_"), "tokenize_cpu_ms_per_chunk": round(per_text * 1000, 3),
+            "disk_mb": round(disk / 2**20, 1), **percentiles(seconds), **percentiles(cpu, "cpu_"),
+            "tokenize_cpu_ms_per_chunk": round(per_text * 1000, 3),
             "tokenize_cpu_s_estimated": round(per_text * n, 1)}
 
 
