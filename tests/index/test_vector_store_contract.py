@@ -182,3 +182,22 @@ def test_store_settings_are_validated():
         StoreConfig.from_target("postgres://x")
     config = StoreConfig(store="milvus", milvus_uri="http://h:19530", milvus_token="secret")
     assert StoreConfig.model_validate(config.model_dump()) == config and "secret" not in repr(config)
+
+
+def test_large_libraries_get_an_hnsw_index_that_still_finds_the_neighbours(tmp_path, library, embeddings, pipeline,
+                                                                          store):
+    approximate = store.model_copy(update={"approximate_above": 0})  # HNSW from the first chunk on
+    index = build(tmp_path / "index", library, embeddings, pipeline, approximate).index
+    if store.store == "faiss":
+        import faiss
+
+        raw = faiss.read_index(str(tmp_path / "index" / "dense.faiss"))
+        assert isinstance(faiss.downcast_index(raw.index), faiss.IndexHNSWFlat)
+    else:
+        from index.milvus_store import client_for
+
+        described = client_for(store.milvus_uri).describe_index(index._vectors.collection, "dense")
+        assert described["index_type"] == "HNSW"
+    for query in QUERIES:  # a few dozen vectors: HNSW with efSearch 128 is exact here
+        positions = index.dense_search(embeddings.encode_query(query), 5)[1]
+        assert [index.chunks[p].chunk_id for p in positions] == exact_dense(index, embeddings, query, 5)
