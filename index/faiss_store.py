@@ -34,9 +34,11 @@ class FaissStore:
 
     @classmethod
     def open(cls, index_dir: Path, name: str, *, ids: np.ndarray, tokenizer: Tokenizer,
-             rebuild_keywords: Callable[[], list[str]] | None = None, ef_search: int = 128) -> FaissStore:
+             rebuild_keywords: Callable[[], list[str]] | None = None,
+             config: StoreConfig | None = None) -> FaissStore:
+        config = config or StoreConfig()
         dense_file, bm25_dir = _file_names(name)
-        dense = DenseIndex.load(index_dir / dense_file, ef_search=ef_search)
+        dense = DenseIndex.load(index_dir / dense_file, ef_search=config.hnsw_ef_search, nprobe=config.ivf_nprobe)
         if rebuild_keywords is not None:
             bm25 = BM25Index.build(rebuild_keywords(), tokenizer=tokenizer)
         else:
@@ -85,9 +87,11 @@ class FaissWriter:
               progress: bool = False) -> dict[str, Any]:
         config = self.config
         dimension = vectors.shape[1]
-        approximate = len(ids) > config.approximate_above
-        dense = DenseIndex(dimension, hnsw_m=config.hnsw_m if approximate else None,
-                           ef_construction=config.hnsw_ef_construction, ef_search=config.hnsw_ef_search)
+        approximate = config.approximate if len(ids) > config.approximate_above else None
+        dense = DenseIndex(dimension, hnsw_m=config.hnsw_m if approximate == "hnsw" else None,
+                           ef_construction=config.hnsw_ef_construction, ef_search=config.hnsw_ef_search,
+                           ivf_nlist=config.ivf_lists(len(ids)) if approximate == "ivf" else None,
+                           nprobe=config.ivf_nprobe)
         if len(ids):
             dense.add(np.asarray(ids, dtype=np.int64), vectors.astype(np.float32))
         dense_file, bm25_dir = _file_names(name)

@@ -74,12 +74,14 @@ def alias_name(alias: str, name: str) -> str:
 class MilvusStore:
     kind = "milvus"
 
-    def __init__(self, client: Any, collection: str, *, dimension: int, count: int, ef_search: int = 128):
+    def __init__(self, client: Any, collection: str, *, dimension: int, count: int, ef_search: int = 128,
+                 nprobe: int = 16):
         self._client = client
         self.collection = collection
         self._dimension = dimension
         self._count = count
         self._ef_search = ef_search
+        self._nprobe = nprobe
 
     @classmethod
     def open(cls, record: dict[str, Any], name: str, *, config: StoreConfig | None = None) -> MilvusStore:
@@ -94,8 +96,9 @@ class MilvusStore:
         dense = next(f for f in description["fields"] if f["name"] == "dense")
         dimension = int(dense["params"]["dim"])
         count = int(client.get_collection_stats(collection)["row_count"])
-        ef_search = config.hnsw_ef_search if config is not None else 128
-        return cls(client, collection, dimension=dimension, count=count, ef_search=ef_search)
+        config = config or StoreConfig()
+        return cls(client, collection, dimension=dimension, count=count, ef_search=config.hnsw_ef_search,
+                   nprobe=config.ivf_nprobe)
 
     @property
     def dimension(self) -> int:
@@ -109,7 +112,8 @@ class MilvusStore:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         hits = self._client.search(
             self.collection, data=[np.asarray(query_vector, dtype=np.float32).tolist()], anns_field="dense",
-            limit=min(k, self._count), search_params={"metric_type": "IP", "params": {"ef": max(self._ef_search, k)}},
+            limit=min(k, self._count), search_params={"metric_type": "IP",
+                                                    "params": {"ef": max(self._ef_search, k), "nprobe": self._nprobe}},
         )[0]
         return (np.array([h["distance"] for h in hits], dtype=np.float32),
                 np.array([h["id"] for h in hits], dtype=np.int64))
@@ -181,7 +185,10 @@ class MilvusWriter:
         schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
                                      input_field_names=["text"], output_field_names=["sparse"]))
         params = self.client.prepare_index_params()
-        if len(ids) > config.approximate_above:
+        if len(ids) > config.approximate_above and config.approximate == "ivf":
+            params.add_index("dense", index_type="IVF_FLAT", metric_type="IP",
+                             params={"nlist": config.ivf_lists(len(ids))})
+        elif len(ids) > config.approximate_above:
             params.add_index("dense", index_type="HNSW", metric_type="IP",
                              params={"M": config.hnsw_m, "efConstruction": config.hnsw_ef_construction})
         else:

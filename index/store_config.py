@@ -25,15 +25,24 @@ class StoreConfig(BaseModel):
     milvus_token: str | None = Field(None, repr=False)
     milvus_collection: str = Field("reportqa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
                                    description="alias the current collection is published under")
-    # Flat (exact) search up to this many chunks, HNSW above. At 100k synthetic 768-d chunks a
-    # flat FAISS query took 7.5 ms p50 single-threaded against 1.0 ms for HNSW at recall@10 0.99
-    # (benchmarks/scale_benchmark.py, see benchmarks/README.md "Scale"); below 100k flat is
-    # exact and fast enough, above it flat grows linearly (1M: 75 ms) past the 50 ms target.
-    approximate_above: int = Field(200_000, ge=0)
+    # Exact (flat) search up to this many chunks, an approximate index above. A flat query costs
+    # 4.0 ms of CPU at 10k synthetic 768-d chunks and 40 ms at 100k (linear: ~400 ms at 1M);
+    # IVF at 100k answered in 2.2 ms at recall@10 0.974 (benchmarks/scale_benchmark.py, see
+    # benchmarks/README.md "Scale"). At 50k flat costs ~20 ms, a fifth of embedding the question.
+    approximate_above: int = Field(50_000, ge=0)
+    # IVF rather than HNSW: at 100k it built in 6.7 CPU s against >= 120 for HNSW (M=32,
+    # efConstruction=80) and met recall@10 >= 0.95 from nprobe 4 (same benchmark).
+    approximate: Literal["ivf", "hnsw"] = "ivf"
+    ivf_lists_per_sqrt: float = Field(1.0, gt=0, description="IVF lists = this x sqrt(chunks)")
+    # nprobe 16 of sqrt(n) lists: recall@10 0.974 at 100k (0.955 at nprobe 4, 0.994 at 64).
+    ivf_nprobe: int = Field(16, ge=1)
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_construction: int = Field(80, ge=8)
-    # efSearch 128 gave recall@10 >= 0.95 at every measured size (benchmarks/README.md "Scale").
+    # efSearch 128: recall@10 0.988 at 10k (0.972 at 64; benchmarks/README.md "Scale").
     hnsw_ef_search: int = Field(128, ge=10)
+
+    def ivf_lists(self, chunks: int) -> int:
+        return max(1, min(chunks, int(self.ivf_lists_per_sqrt * chunks ** 0.5)))
 
     @model_validator(mode="after")
     def _uri_for_milvus(self) -> StoreConfig:

@@ -86,7 +86,7 @@ def open_store(index_dir: Path, record: dict[str, Any], name: str, *, ids: np.nd
     from index.faiss_store import FaissStore
 
     return FaissStore.open(index_dir, name, ids=ids, tokenizer=tokenizer, rebuild_keywords=rebuild_keywords,
-                           ef_search=(config or StoreConfig()).hnsw_ef_search)
+                           config=config)
 
 
 def same_place(record: dict[str, Any], config: StoreConfig) -> bool:

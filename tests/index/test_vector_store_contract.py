@@ -184,20 +184,24 @@ def test_store_settings_are_validated():
     assert StoreConfig.model_validate(config.model_dump()) == config and "secret" not in repr(config)
 
 
-def test_large_libraries_get_an_hnsw_index_that_still_finds_the_neighbours(tmp_path, library, embeddings, pipeline,
-                                                                          store):
-    approximate = store.model_copy(update={"approximate_above": 0})  # HNSW from the first chunk on
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_large_libraries_get_an_approximate_index_that_still_finds_the_neighbours(tmp_path, library, embeddings,
+                                                                                  pipeline, store, kind):
+    approximate = store.model_copy(update={"approximate_above": 0, "approximate": kind})  # from the first chunk
     index = build(tmp_path / "index", library, embeddings, pipeline, approximate).index
     if store.store == "faiss":
         import faiss
 
         raw = faiss.read_index(str(tmp_path / "index" / "dense.faiss"))
-        assert isinstance(faiss.downcast_index(raw.index), faiss.IndexHNSWFlat)
+        expected = faiss.IndexIVFFlat if kind == "ivf" else faiss.IndexHNSWFlat
+        assert isinstance(faiss.downcast_index(raw.index), expected)
     else:
         from index.milvus_store import client_for
 
         described = client_for(store.milvus_uri).describe_index(index._vectors.collection, "dense")
-        assert described["index_type"] == "HNSW"
-    for query in QUERIES:  # a few dozen vectors: HNSW with efSearch 128 is exact here
+        assert described["index_type"] == {"ivf": "IVF_FLAT", "hnsw": "HNSW"}[kind]
+    reopened = LibraryIndex.open(tmp_path / "index", embeddings=embeddings, pipeline=pipeline, store=approximate)
+    np.testing.assert_allclose(reopened.vectors(), index.vectors(), atol=1e-6)  # readable back by id
+    for query in QUERIES:  # a few dozen vectors: every list probed / efSearch 128, so exact here
         positions = index.dense_search(embeddings.encode_query(query), 5)[1]
         assert [index.chunks[p].chunk_id for p in positions] == exact_dense(index, embeddings, query, 5)
