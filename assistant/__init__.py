@@ -1,24 +1,17 @@
-"""Question -> cited Answer, in the question's language, over any LangChain chat model."""
+"""Question -> claims bound to evidence spans, in the question's language, over any LangChain chat model."""
 
-from assistant.answer import Answer, Citation
-from assistant.answerability import AnswerabilityCheck
+from assistant.answer import Answer, Citation, Claim, Evidence
+from assistant.answer_pipeline import AnswerPipeline
 from assistant.assistant import Assistant
-from assistant.citations import CitationChecker, parse_citations
-from assistant.context_budget import ContextBudget
-from assistant.language_repair import LanguageRepair
-from assistant.refusal import RefusalPolicy
 from assistant.rewrite import ChatModelRewriter, RuleBasedRewriter
 
 __all__ = [
     "Answer",
-    "AnswerabilityCheck",
+    "AnswerPipeline",
     "Assistant",
     "ChatModelRewriter",
     "Citation",
-    "CitationChecker",
-    "ContextBudget",
-    "LanguageRepair",
-    "RefusalPolicy",
+    "Claim",
+    "Evidence",
     "RuleBasedRewriter",
-    "parse_citations",
 ]

@@ -1,4 +1,4 @@
-"""What the assistant returns: the answer, its checked citations and how it got there."""
+"""What the assistant returns: claims bound to the evidence spans they rest on, and how it got there."""
 
 from __future__ import annotations
 
@@ -6,14 +6,35 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from index.search_result import SearchResult
+from ingest.evidence_units import EvidenceUnit
 
 Language = Literal["zh", "en"]
+RefusalReason = Literal["weak_retrieval", "no_evidence", "model_no_answer", "unsupported"]
+REFUSAL_REASONS: tuple[str, ...] = ("weak_retrieval", "no_evidence", "model_no_answer", "unsupported")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A selected evidence unit: number ``n`` in the answer (``[n]``), the passage it came from,
+    and why it was chosen (``score``; ``role`` is "answer", "item" or "context")."""
+
+    n: int
+    unit: EvidenceUnit
+    doc_title: str
+    page: int | None
+    score: float
+    cosine: float = 0.0  # the dense part of ``score``: what the refusal threshold reads
+    role: str = "answer"
+
+    @property
+    def text(self) -> str:
+        return self.unit.text
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Passage ``n`` as cited in the answer; ``start:end`` is the supporting span inside the
-    cleaned document text (narrower than the passage when a sentence can be pinned)."""
+    """Evidence ``n`` as cited: ``start:end`` is its span inside the cleaned document text and
+    ``text`` the words there (what the UI highlights)."""
 
     n: int
     doc_id: str
@@ -28,6 +49,25 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def of(cls, evidence: Evidence) -> Citation:
+        u = evidence.unit
+        return cls(n=evidence.n, doc_id=u.doc_id, doc_title=evidence.doc_title, section=u.section,
+                   page=evidence.page, text=u.text, start=u.start, end=u.end)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of the answer and the evidence numbers it rests on (by construction).
+    ``kind``: "lead" (the direct answer), "evidence" (a unit, quoted or translated) or "note"."""
+
+    text: str
+    cited: tuple[int, ...]
+    kind: str = "evidence"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.cited), "kind": self.kind}
+
 
 @dataclass
 class Answer:
@@ -36,12 +76,15 @@ class Answer:
     standalone_question: str
     answer: str
     refused: bool
+    claims: list[Claim] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     passages: list[SearchResult] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     backend: str = ""
-    unsupported: list[str] = field(default_factory=list)
-    final: bool = True  # False for the instant extractive preview streamed before the model's answer
+    unsupported: list[str] = field(default_factory=list)  # claims dropped by verification
+    refusal_reason: RefusalReason | None = None
+    final: bool = True  # False for the instant preview the UI shows before the model's answer
     notes: list[str] = field(default_factory=list)  # e.g. "the question was truncated"
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,7 +95,9 @@ class Answer:
             "standalone_question": self.standalone_question,
             "answer": self.answer,
             "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
             "backend": self.backend,
+            "claims": [c.to_dict() for c in self.claims],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "unsupported": list(self.unsupported),

@@ -1,52 +1,56 @@
-"""The assistant: question (+ history) -> cited answer, in the question's language.
+"""The assistant: question (+ history) -> claims bound to the evidence they rest on.
 
-Stages, each its own module and swappable: language -> rewrite -> retrieve -> refuse if retrieval
-is weak -> context budget -> refuse if the passages cannot answer (lexical answerability check) ->
-generate -> refuse on the model's marker, or when the answer only restates the question ->
-translate leftover Chinese in English answers -> check citations, dropping sentences with
-made-up or misplaced numbers (refuse when nothing is left) -> quote the source sentence after a
-terse Chinese answer.
+Evidence first, then words. One pipeline of named stages::
+
+    resolve -> retrieve -> select -> gate -> compose -> verify
+
+``select`` picks a few evidence units (sentences, list items, table rows, cover lines) of the
+retrieved chunks; ``compose`` turns them into claims, each citing its units by construction
+(the extractive composer quotes them, the model composer adds a direct answer and, for English,
+translations); ``verify`` applies the one verification rule. The instant preview the UI shows is
+the same pipeline with the extractive composer; the model's answer continues from the preview's
+evidence, so it never has fewer claims than the preview.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.answer import Answer
-from assistant.answer_cleanup import clean_answer
-from assistant.answerability import AnswerabilityCheck
-from assistant.chat_models.extractive_chat_model import ExtractiveChatModel
-from assistant.citations import CitationChecker, split_claims
-from assistant.context_budget import ContextBudget
-from assistant.empty_answer import restates_question
-from assistant.generation import AnswerGenerator
+from assistant.answer import Answer, Citation
+from assistant.answer_pipeline import AnswerPipeline
+from assistant.answer_state import AnswerState
+from assistant.answer_text import render_answer
 from assistant.labels import labels_for
 from assistant.language import LanguageSetting, answer_language
-from assistant.language_check import has_untranslated_chinese
-from assistant.language_repair import LanguageRepair
-from assistant.prompt import format_passage_source, is_refusal
-from assistant.refusal import RefusalPolicy
-from assistant.supporting_quote import with_supporting_quote
-from assistant.rewrite import ChatModelRewriter, QuestionRewriter, RuleBasedRewriter
+from assistant.stages import (
+    ClaimVerifier,
+    EvidenceSelector,
+    ExtractiveComposer,
+    FollowUpResolver,
+    ModelComposer,
+    RefusalGate,
+    RetrievalStage,
+)
 
 History = Sequence[Mapping[str, str]]
+_COMPOSE = "compose"
 
 
 class Assistant:
     """Args:
-    retriever: a LangChain retriever with the typed ``retrieve(query, *, k)`` (HybridRetriever).
-    chat_model: the answering back-end (local llama.cpp, ChatOpenAI, or ExtractiveChatModel).
+    retriever: a LangChain retriever with the typed ``retrieve(query, *, k)`` (HybridRetriever);
+        its ``index.evidence`` holds the evidence units (sentences of the chunks are embedded on
+        the fly for an index without them).
+    embeddings: the index's embedder (scores units against the question).
+    chat_model: the generative back-end, or ``None`` for the extractive one.
     backend: its name, reported in every Answer.
-    budget, refusal, citations, answerability: the stage components (defaults when omitted).
-    language_repair: translates Chinese left in English answers (generative back-ends; defaults
-        to the chat model itself; ``False`` turns it off).
-    rewriter: defaults to the chat model for generative back-ends, rules for extractive.
-    preview_model: the instant answer streamed before a generative model's (extractive by default).
+    resolver, retrieval, selector, gate, verifier, model_composer: stages (defaults when omitted).
+    english_title: ``doc_id -> English title`` for English leads (e.g. from the index metadata).
     language: "auto" (the question's) or a forced "zh"/"en".
     max_question_chars: longer questions are truncated, with a note.
     """
@@ -55,43 +59,38 @@ class Assistant:
         self,
         *,
         retriever: BaseRetriever,
-        chat_model: BaseChatModel,
+        embeddings,
+        chat_model: BaseChatModel | None = None,
         backend: str | None = None,
-        budget: ContextBudget | None = None,
-        refusal: RefusalPolicy | None = None,
-        citations: CitationChecker | None = None,
-        answerability: AnswerabilityCheck | None = None,
-        language_repair: LanguageRepair | bool | None = None,
-        rewriter: QuestionRewriter | None = None,
-        preview_model: BaseChatModel | None = None,
+        resolver: FollowUpResolver | None = None,
+        retrieval: RetrievalStage | None = None,
+        selector: EvidenceSelector | None = None,
+        gate: RefusalGate | None = None,
+        verifier: ClaimVerifier | None = None,
+        model_composer: ModelComposer | None = None,
+        english_title: Callable[[str], str | None] | None = None,
         language: LanguageSetting = "auto",
         max_question_chars: int = 1000,
     ):
-        if not callable(getattr(retriever, "retrieve", None)):
-            raise ValueError("retriever must provide retrieve(query, *, k) -> list[SearchResult]")
         if language not in ("auto", "zh", "en"):
             raise ValueError(f"language must be 'auto', 'zh' or 'en', got {language!r}")
         if max_question_chars < 10:
             raise ValueError(f"max_question_chars must be at least 10, got {max_question_chars}")
         self.retriever = retriever
         self.chat_model = chat_model
-        self.backend = backend or getattr(chat_model, "_llm_type", type(chat_model).__name__)
-        self.generative = not isinstance(chat_model, ExtractiveChatModel)
-        self.budget = budget or ContextBudget()
-        self.refusal = refusal or RefusalPolicy()
-        self.citations = citations or CitationChecker()
-        self.answerability = answerability or AnswerabilityCheck()
-        if language_repair is None or language_repair is True:
-            language_repair = LanguageRepair(chat_model) if self.generative else None
-        self.language_repair = language_repair or None
-        self.rewriter = rewriter or (ChatModelRewriter(chat_model) if self.generative else RuleBasedRewriter())
-        self.generator = AnswerGenerator(
-            chat_model, max_answer_tokens=self.budget.max_answer_tokens, convert_numbers=self.generative
-        )
-        self.preview = (
-            AnswerGenerator(preview_model or ExtractiveChatModel(), max_answer_tokens=self.budget.max_answer_tokens)
-            if self.generative else None
-        )
+        self.generative = chat_model is not None
+        self.backend = backend or (getattr(chat_model, "_llm_type", type(chat_model).__name__) if chat_model else "extractive")
+        english_title = english_title or index_english_title(retriever)
+        shared = [
+            resolver or FollowUpResolver(),
+            retrieval or RetrievalStage(retriever),
+            selector or EvidenceSelector(embeddings, evidence_of(retriever)),
+            gate or RefusalGate(),
+        ]
+        verify = verifier or ClaimVerifier()
+        self.preview_pipeline = AnswerPipeline([*shared, ExtractiveComposer(english_title=english_title), verify])
+        composer = (model_composer or ModelComposer(chat_model, english_title=english_title)) if chat_model else None
+        self.pipeline = AnswerPipeline([*shared, composer, verify]) if composer else self.preview_pipeline
         self.language = language
         self.max_question_chars = max_question_chars
 
@@ -100,120 +99,63 @@ class Assistant:
             "backend": self.backend,
             "language": self.language,
             "max_question_chars": self.max_question_chars,
-            "budget": self.budget.config(),
-            "refusal": self.refusal.config(),
-            "citations": self.citations.config(),
-            "answerability": self.answerability.config(),
-            "language_repair": self.language_repair.config() if self.language_repair else None,
-            "rewriter": self.rewriter.config(),
+            "stages": self.pipeline.to_dict(),
         }
 
+    def with_retriever(self, retriever: BaseRetriever) -> Assistant:
+        """A copy that searches ``retriever`` (e.g. RGB's per-question libraries), sharing the
+        loaded models and every other stage."""
+        stages = {s.name: s for s in self.pipeline.stages}
+        selector = stages["select"]
+        return Assistant(
+            retriever=retriever, embeddings=selector.embeddings, chat_model=self.chat_model, backend=self.backend,
+            resolver=stages["resolve"], retrieval=RetrievalStage(retriever, stages["retrieve"].config),
+            selector=EvidenceSelector(selector.embeddings, evidence_of(retriever), selector.config),
+            gate=stages["gate"], verifier=stages["verify"],
+            model_composer=stages["compose"] if self.generative else None,
+            language=self.language, max_question_chars=self.max_question_chars,
+        )
+
+    # ------------------------------------------------------------------------------ public
     def ask(self, question: str, history: History = ()) -> Answer:
-        """The final answer (the streamed preview and tokens are consumed internally)."""
+        """The final answer (streamed tokens are consumed internally)."""
         answer = None
         for item in self.stream(question, history):
-            if isinstance(item, Answer) and item.final:
+            if isinstance(item, Answer):
                 answer = item
         assert answer is not None  # stream always ends with the final answer
         return answer
 
-    def stream(self, question: str, history: History = ()) -> Iterator[Answer | str]:
-        """Yields a preview ``Answer(final=False)`` (generative back-ends only), the answer's text
-        tokens, then the final ``Answer``."""
-        question, notes = self._validate(question, history)
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-        language = answer_language(question, forced=self.language)
+    def preview(self, question: str, history: History = ()) -> Answer:
+        """The instant extractive answer (``final=False`` for generative back-ends)."""
+        state = self._state(question, history)
+        self.preview_pipeline.run(state)
+        return self._answer(state, backend="extractive", final=not self.generative)
 
-        clock = time.perf_counter()
-        standalone = self.rewriter.rewrite(question, history) if history else question
-        timings["rewrite"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        results = self.retriever.retrieve(standalone, k=self.budget.passages)
-        timings["retrieve"] = time.perf_counter() - clock
-
-        def finish(answer: Answer) -> Answer:
-            timings["total"] = time.perf_counter() - started
-            answer.timings = dict(timings)
-            answer.notes = list(notes)
-            return answer
-
-        if self.refusal.retrieval_is_weak(results):
-            timings.update(generate=0.0, check=0.0)
-            yield finish(self.refusal.refusal(
-                question=question, standalone_question=standalone, language=language,
-                related=results, weak_retrieval=True, backend=self.backend,
-            ))
-            return
-
-        passages = self.budget.select(standalone, results)
-        clock = time.perf_counter()
-        verdict = self.answerability.check(
-            standalone, [p.chunk.text for p in passages],
-            headers=[format_passage_source(p) for p in passages],
-        )
-        timings["answerability"] = time.perf_counter() - clock
-        if not verdict.answerable:
-            timings.update(generate=0.0, check=0.0)
-            yield finish(self.refusal.refusal(
-                question=question, standalone_question=standalone, language=language,
-                related=[p.result for p in passages], weak_retrieval=False, backend=self.backend,
-            ))
-            return
-        inputs = {"language": language, "question": standalone, "passages": passages}
-        if self.preview is not None:
-            preview_text = self.preview.invoke(**inputs)
-            if not is_refusal(preview_text):
-                check = self.citations.check(preview_text, passages, question=standalone)
-                yield Answer(
-                    question=question, language=language, standalone_question=standalone,
-                    answer=check.answer, refused=False, citations=check.citations,
-                    passages=[p.result for p in passages], backend="extractive",
-                    unsupported=check.unsupported, final=False, notes=list(notes),
-                    timings={"total": time.perf_counter() - started},
-                )
-
-        clock = time.perf_counter()
-        tokens = self.generator.stream(**inputs)
-        for token in tokens:
-            timings.setdefault("first_token", time.perf_counter() - started)
+    def stream(self, question: str, history: History = (), *, preview: Answer | None = None) -> Iterator[Answer | str]:
+        """Yields the model's text as it writes, then the final ``Answer``. With ``preview``
+        (from :meth:`preview` for the same question), composition continues from its evidence
+        instead of retrieving again."""
+        state = self._state(question, history)
+        stages = self.pipeline.stages
+        if preview is not None and not preview.refused and preview.evidence:
+            state.standalone = preview.standalone_question
+            state.results = list(preview.passages)
+            state.evidence = list(preview.evidence)
+            state.timings.update({k: v for k, v in preview.timings.items() if k != "total"})
+            stages = stages[[s.name for s in stages].index(_COMPOSE):]
+        generator = AnswerPipeline(stages).stream(state)
+        while True:
+            try:
+                token = next(generator)
+            except StopIteration:
+                break
+            state.timings.setdefault("first_token", time.perf_counter() - state.started)
             yield token
-        timings["generate"] = time.perf_counter() - clock
-        timings.setdefault("first_token", time.perf_counter() - started)
+        yield self._answer(state, backend=self.backend, final=True)
 
-        def refuse() -> Answer:
-            return finish(self.refusal.refusal(
-                question=question, standalone_question=standalone, language=language,
-                related=[p.result for p in passages], weak_retrieval=False, backend=self.backend,
-            ))
-
-        clock = time.perf_counter()
-        if is_refusal(tokens.text):
-            timings["check"] = time.perf_counter() - clock
-            yield refuse()
-            return
-        text = clean_answer(tokens.text, passages)
-        if not text or restates_question(text, standalone):
-            timings["check"] = time.perf_counter() - clock
-            yield refuse()
-            return
-        if language == "en" and self.language_repair is not None and has_untranslated_chinese(text):
-            text = self.language_repair.repair(text)
-            timings["repair"] = time.perf_counter() - clock
-        check = self.citations.check(text, passages, question=standalone)
-        timings["check"] = time.perf_counter() - clock
-        if not split_claims(check.answer):
-            # Every sentence stated a number no passage holds: the passages do not answer it.
-            yield refuse()
-            return
-        yield finish(Answer(
-            question=question, language=language, standalone_question=standalone,
-            answer=with_supporting_quote(check.answer, passages, check.citations, language), refused=False, citations=check.citations,
-            passages=[p.result for p in passages], backend=self.backend, unsupported=check.unsupported,
-        ))
-
-    def _validate(self, question: str, history: History) -> tuple[str, list[str]]:
+    # ----------------------------------------------------------------------------- helpers
+    def _state(self, question: str, history: History) -> AnswerState:
         if not isinstance(question, str):
             raise ValueError(f"question must be a string, got {type(question).__name__}")
         question = question.strip()
@@ -227,4 +169,37 @@ class Assistant:
             question = question[: self.max_question_chars]
             language = answer_language(question, forced=self.language)
             notes.append(labels_for(language).question_truncated.format(kept=self.max_question_chars))
-        return question, notes
+        return AnswerState(question=question, language=answer_language(question, forced=self.language),
+                           history=tuple(history), notes=notes)
+
+    @staticmethod
+    def _answer(state: AnswerState, *, backend: str, final: bool) -> Answer:
+        timings = {**state.timings, "total": time.perf_counter() - state.started}
+        common = dict(question=state.question, language=state.language,
+                      standalone_question=state.standalone or state.question,
+                      timings=timings, backend=backend, final=final, notes=list(state.notes))
+        if state.refusal is not None:
+            return Answer(answer=labels_for(state.language).refusal_for(state.refusal), refused=True,
+                          refusal_reason=state.refusal, passages=state.results[:5],
+                          evidence=list(state.evidence), unsupported=list(state.dropped), **common)
+        by_n = {e.n: e for e in state.evidence}
+        cited = list(dict.fromkeys(n for c in state.claims for n in c.cited if n in by_n))
+        return Answer(
+            answer=render_answer(state.claims, state.evidence), refused=False, claims=list(state.claims),
+            citations=[Citation.of(by_n[n]) for n in cited], evidence=list(state.evidence),
+            passages=list(state.results), unsupported=list(state.dropped), **common,
+        )
+
+
+def evidence_of(retriever) -> Callable[[], object]:
+    """The evidence store of ``retriever``'s current index (``None`` without one)."""
+    return lambda: getattr(getattr(retriever, "index", None), "evidence", None)
+
+
+def index_english_title(retriever) -> Callable[[str], str | None]:
+    def english_title(doc_id: str) -> str | None:
+        index = getattr(retriever, "index", None)
+        metadata = getattr(index, "document_metadata", None)
+        return (metadata(doc_id) or {}).get("title_en") if metadata else None
+
+    return english_title

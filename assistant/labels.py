@@ -15,7 +15,13 @@ class Labels:
     related: str
     unsupported: str
     question_truncated: str  # formatted with the number of characters kept
-    extractive_intro: str
+    no_evidence: str
+    model_no_answer: str
+
+    def refusal_for(self, reason: str) -> str:
+        """The refusal text for a refusal reason (see ``assistant.answer.REFUSAL_REASONS``)."""
+        return {"weak_retrieval": self.weak_retrieval, "no_evidence": self.no_evidence,
+                "model_no_answer": self.model_no_answer}.get(reason, self.refusal)
 
 
 LABELS: dict[str, Labels] = {
@@ -26,7 +32,8 @@ LABELS: dict[str, Labels] = {
         related="相关段落",
         unsupported="以下内容未得到所引段落的支持",
         question_truncated="问题过长，只使用了前 {kept} 个字符。",
-        extractive_intro="资料中相关的内容：",
+        no_evidence="相关报告中没有直接回答这个问题的句子。",
+        model_no_answer="找到的相关内容不能回答这个问题。",
     ),
     "en": Labels(
         refusal="The reports do not contain the answer to this question.",
@@ -35,7 +42,8 @@ LABELS: dict[str, Labels] = {
         related="Related passages",
         unsupported="Not supported by the cited passages",
         question_truncated="The question was too long; only its first {kept} characters were used.",
-        extractive_intro="The reports say:",
+        no_evidence="The related reports contain no sentence that answers this question.",
+        model_no_answer="The passages found do not answer this question.",
     ),
 }
 

@@ -17,10 +17,17 @@ from ingest.language import detect_language
 
 History = Sequence[Mapping[str, str]]
 
-_ZH_ANAPHORA = re.compile(r"它|其|这|那|该|此|他们|它们|上述|前者|后者|呢[？?]?$")
+_ZH_ANAPHORA = re.compile(r"它|其|这|那|该|此|他|她|两者|二者|同年|上述|前者|后者|呢[？?]?$")
 _EN_ANAPHORA = re.compile(
-    r"\b(it|its|they|their|them|this|that|these|those|he|she|his|her|there)\b|^(what|how) about\b|^and\b",
+    r"\b(it|its|they|their|them|this|that|these|those|he|she|him|his|her|there|such|both|former|latter)\b"
+    r"|^(what|how) about\b|^and\b",
     re.IGNORECASE,
+)
+_EN_CONTENT = re.compile(r"[A-Za-z][A-Za-z\-']+|\d+(?:[.,]\d+)*%?")
+_EN_STOP = frozenset(
+    """a an the of to in on for and or but is are was were be been by with as at from what which who
+    whom when where why how does do did can could should would will many much about there any some
+    give list name tell me please""".split()
 )
 _ZH_QUESTION_WORDS = re.compile(r"请问|是什么|是哪些|有哪些|是多少|什么|哪些|哪个|如何|怎样|怎么|多少|为什么|是否|吗|呢")
 _EN_QUESTION_HEAD = re.compile(
@@ -49,7 +56,7 @@ class QuestionRewriter:
 class RuleBasedRewriter(QuestionRewriter):
     """Prepends the previous question's topic to a short or pronoun-bearing follow-up."""
 
-    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 6):
+    def __init__(self, *, short_zh_chars: int = 10, short_en_words: int = 3):
         if short_zh_chars < 0 or short_en_words < 0:
             raise ValueError("short_zh_chars and short_en_words must not be negative")
         self.short_zh_chars = short_zh_chars
@@ -59,10 +66,15 @@ class RuleBasedRewriter(QuestionRewriter):
         return {**super().config(), "short_zh_chars": self.short_zh_chars, "short_en_words": self.short_en_words}
 
     def is_follow_up(self, question: str) -> bool:
+        """Whether ``question`` depends on the conversation: a pronoun or demonstrative
+        ("它/其/那/他", "it/they/such", "what about"), or too few words of its own (a Chinese
+        question of at most ``short_zh_chars`` characters, an English one with at most
+        ``short_en_words`` content words)."""
         if detect_language(question) == "zh":
             core = _END_PUNCT.sub("", question)
             return len(core) <= self.short_zh_chars or bool(_ZH_ANAPHORA.search(core + "？"))
-        return len(question.split()) <= self.short_en_words or bool(_EN_ANAPHORA.search(question))
+        content = [w for w in _EN_CONTENT.findall(question) if w.lower() not in _EN_STOP]
+        return len(content) <= self.short_en_words or bool(_EN_ANAPHORA.search(question))
 
     @staticmethod
     def topic(question: str) -> str:

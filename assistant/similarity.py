@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-']+|\d+(?:[.,]\d+)*%?")
@@ -28,11 +26,6 @@ def without_book_titles(question: str) -> str:
     return rest if len(CJK.findall(rest)) >= 2 or _WORD.search(rest) else question
 
 
-def cjk_ratio(text: str) -> float:
-    """Share of CJK characters among the letters and CJK characters of ``text``."""
-    cjk = len(CJK.findall(text))
-    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return cjk / (cjk + latin) if cjk + latin else 0.0
 
 
 def char_bigrams(text: str) -> set[str]:
@@ -64,11 +57,3 @@ def lexical_overlap(query: str, text: str) -> float:
     hits = len(q_grams & char_bigrams(text)) + len(q_words & words(text))
     return hits / total
 
-
-def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarity of every row of ``a`` with every row of ``b``."""
-    a = np.asarray(a, dtype=np.float32)
-    b = np.asarray(b, dtype=np.float32)
-    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-    return a @ b.T

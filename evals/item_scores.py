@@ -15,6 +15,7 @@ from evals.metrics.answers import key_fact_recall, language_match, rouge_l, toke
 from evals.metrics.citations import citation_precision, citation_recall, has_citation
 from evals.metrics.retrieval import Passage, retrieval_scores
 from evals.suite import SuiteItem
+from ingest.language import has_chinese
 
 RETRIEVAL_KS = (1, 3, 5, 10)
 
@@ -36,8 +37,12 @@ METRICS: dict[str, MetricInfo] = {
     "token_f1": MetricInfo("Token F1", "answer"),
     "rouge_l": MetricInfo("ROUGE-L", "answer"),
     "language_match": MetricInfo("Language match", "answer"),
+    "english_without_chinese": MetricInfo("English answers without Chinese sentences", "answer"),
+    "english_lead": MetricInfo("English answers opening in English", "answer"),
     "citation_precision": MetricInfo("Citation precision", "citations"),
     "citation_recall": MetricInfo("Citation recall", "citations"),
+    "span_citation_precision": MetricInfo("Span citation precision", "citations"),
+    "span_citation_recall": MetricInfo("Span citation recall", "citations"),
     "has_citation": MetricInfo("Answers with a citation", "citations"),
     "refusal": MetricInfo("Refusal rate (unanswerable)", "refusals"),
     "false_refusal": MetricInfo("False-refusal rate (answerable)", "refusals", higher_is_better=False),
@@ -54,17 +59,33 @@ def score_item(item: SuiteItem, record: Mapping[str, Any]) -> dict[str, float]:
     refused = bool(record["refused"])
     cited = passages_of(record["citations"])
     scores: dict[str, float] = {"language_match": language_match(answer, item.lang)}
+    if item.lang == "en" and not refused:
+        # Any run of three or more Chinese characters counts, quoted or not.
+        scores["english_without_chinese"] = float(not has_chinese(answer))
+        first = (record.get("claims") or [{"text": answer.split("\n")[0]}])[0]["text"]
+        scores["english_lead"] = float(not has_chinese(first))
     if not item.answerable:
         scores["refusal"] = float(refused)
         return scores
     scores["false_refusal"] = float(refused)
+    # Draft items (see SuiteItem.draft) may lack some gold: only what it supports is scored.
+    if item.key_facts:
+        scores["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
+    if item.answer.strip():
+        scores["token_f1"] = token_f1(answer, item.answer)
+        scores["rouge_l"] = rouge_l(answer, item.answer)
+    scores["has_citation"] = has_citation(cited)
+    if not item.evidence:
+        return scores
     scores.update(retrieval_scores(passages_of(record["retrieved"]), item.evidence, RETRIEVAL_KS))
-    scores["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
-    scores["token_f1"] = token_f1(answer, item.answer)
-    scores["rouge_l"] = rouge_l(answer, item.answer)
     precision = citation_precision(cited, item.evidence)
     if precision is not None:
         scores["citation_precision"] = precision
     scores["citation_recall"] = citation_recall(cited, item.evidence)
-    scores["has_citation"] = has_citation(cited)
+    # Span level: the words a citation carries (what the UI highlights), not its whole passage.
+    spans = [Passage(doc_id=e["doc_id"], text=e.get("span", e["text"])) for e in record["citations"]]
+    span_precision = citation_precision(spans, item.evidence)
+    if span_precision is not None:
+        scores["span_citation_precision"] = span_precision
+    scores["span_citation_recall"] = citation_recall(spans, item.evidence)
     return scores

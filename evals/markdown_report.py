@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evals.item_sample import describe_sample
 from evals.item_scores import METRICS
 from evals.metrics.bootstrap import Interval
 from evals.run_summary import RunSummary
@@ -31,7 +32,14 @@ def item_quality(record: Mapping[str, Any]) -> float:
 
 
 def worst_items(records: Sequence[Mapping[str, Any]], n: int = 10) -> list[Mapping[str, Any]]:
-    return sorted(records, key=lambda r: (item_quality(r), r["id"]))[:n]
+    """The ``n`` lowest-quality items, worst first; an item with full marks is never "weak"."""
+    weak = [r for r in records if item_quality(r) < 1.0]
+    return sorted(weak, key=lambda r: (item_quality(r), r["id"]))[:n]
+
+
+def doc_label(entry: Mapping[str, Any]) -> str:
+    """A passage's or citation's report as people know it: its title (the file stem in older runs)."""
+    return str(entry.get("doc_title") or entry["doc_id"])
 
 
 def _label(name: str) -> str:
@@ -67,6 +75,8 @@ def render_markdown(summary: RunSummary, *, worst: int = 5) -> str:
         ("index manifest", (info.get("index_manifest_sha256") or "–")[:12]),
         ("retrieval depth k", str(info.get("k", "?"))),
     ]
+    if info.get("sample"):
+        facts.insert(1, ("sample", describe_sample(info["sample"])))
     lines += [f"- {name}: {value}" for name, value in facts]
     lines += ["", "Means with 95 % bootstrap intervals (1000 resamples, seeded); n = items the metric applies to.", ""]
 
@@ -88,19 +98,21 @@ def render_markdown(summary: RunSummary, *, worst: int = 5) -> str:
         for qtype in types:
             row = summary.groups["type"][qtype]
             cells = [row[m].format(2) if m in row and row[m].n else "–" for m in shown]
-            lines.append(f"| {qtype} | {counts.get(qtype, 0)} | " + " | ".join(cells) + " |")
+            lines.append(f"| {_escape_cell(qtype)} | {counts.get(qtype, 0)} | " + " | ".join(cells) + " |")
 
     if summary.latency:
         lines += ["", "## Latency (seconds)", "", "| stage | p50 | p95 | n |", "|---|---|---|---|"]
         for stage, row in summary.latency.items():
             lines.append(f"| {stage} | {row['p50']:.3f} | {row['p95']:.3f} | {int(row['n'])} |")
 
-    if worst and summary.records:
-        lines += ["", f"## {min(worst, len(summary.records))} weakest items", ""]
-        for record in worst_items(summary.records, worst):
-            cited = ", ".join(sorted({c["doc_id"] for c in record.get("citations", [])})) or "none"
+    weakest = worst_items(summary.records, worst) if worst else []
+    if weakest:
+        lines += ["", f"## {len(weakest)} weakest items", ""]
+        for record in weakest:
+            cited = ", ".join(sorted({_escape_cell(doc_label(c)) for c in record.get("citations", [])})) or "none"
             lines.append(
-                f"- **{record['id']}** ({record['type']}): {_escape_cell(_short(record['question'], 70))} → "
+                f"- **{_escape_cell(record['id'])}** ({_escape_cell(record['type'])}): "
+                f"{_escape_cell(_short(record['question'], 70))} → "
                 f"{_escape_cell(_short(record['answer']))} [cited: {cited}; quality {item_quality(record):.2f}]"
             )
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -56,8 +57,19 @@ def recall_curves_png(summary: RunSummary) -> str | None:
     return _png(figure)
 
 
+# Question types are the suite's own labels, often Chinese: their glyphs come from a CJK font
+# (run.sh installs this one) when DejaVu Sans has none. Fonts resolve at drawing time, so the
+# whole figure is built and drawn inside the context.
+_CJK_FALLBACK = {"font.family": ["DejaVu Sans", "WenQuanYi Micro Hei"]}
+
+
 def type_bars_png(summary: RunSummary, metrics: Sequence[str]) -> str | None:
     """Grouped bars: each metric per question type, with 95 % interval error bars."""
+    with rc_context(_CJK_FALLBACK):
+        return _type_bars_png(summary, metrics)
+
+
+def _type_bars_png(summary: RunSummary, metrics: Sequence[str]) -> str | None:
     by_type = summary.groups.get("type", {})
     metrics = [m for m in metrics if any(m in row and row[m].n for row in by_type.values())]
     if not by_type or not metrics:

@@ -143,7 +143,25 @@ def compare_summaries(
 
 
 def compare_runs(run_a: str | Path, run_b: str | Path, **kwargs: Any) -> RunComparison:
-    """Load two run folders (``reportqa eval --out``) and compare them."""
+    """Load two run folders (``reportqa eval --out``) and compare them, both re-scored with
+    today's metric code when the suite their ``run.json`` names can be read (so a run made before
+    a metric existed still gets it)."""
     return compare_summaries(
-        RunSummary.load(run_a), RunSummary.load(run_b), name_a=str(run_a), name_b=str(run_b), **kwargs
+        rescored(RunSummary.load(run_a)), rescored(RunSummary.load(run_b)),
+        name_a=str(run_a), name_b=str(run_b), **kwargs,
     )
+
+
+def rescored(summary: RunSummary) -> RunSummary:
+    """``summary`` with every record scored again against its suite; as it was when the suite
+    file is gone."""
+    from evals.item_scores import score_item
+    from evals.suite import load_suite
+
+    suite = Path(str(summary.info.get("suite", "")))
+    if not suite.is_file():
+        return summary
+    items = {item.id: item for item in load_suite(suite)}
+    records = [{**r, "scores": score_item(items[r["id"]], r)} if r.get("id") in items and "scores" in r else r
+               for r in summary.records]
+    return RunSummary.from_records(records, summary.info)

@@ -17,10 +17,12 @@ from typing import Any
 from evals.metrics.retrieval import Evidence
 
 LANGUAGES = ("zh", "en")
-QUESTION_TYPES = ("fact", "list", "explanation", "multi_doc", "unanswerable")
+# ``type`` is the evaluator's own label (any non-empty string), used only for breakdowns; the one
+# label with a meaning is this one: an item that must be refused, with no evidence or key facts.
+UNANSWERABLE = "unanswerable"
 FILTER_KEYS = ("id", "lang", "type")
 _REQUIRED = ("id", "lang", "type", "question", "answer", "key_facts", "evidence")
-_OPTIONAL = ("history",)
+_OPTIONAL = ("history", "draft", "meta")
 
 
 class SuiteFormatError(ValueError):
@@ -44,10 +46,14 @@ class SuiteItem:
     key_facts: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     history: tuple[Mapping[str, str], ...] = field(default=())
+    # A draft's gold is not written yet (e.g. exported ratings): it may lack key facts, evidence
+    # and a reference answer, and the metrics that need what is missing are left out for it.
+    draft: bool = False
+    meta: Mapping[str, Any] = field(default_factory=dict)  # provenance, carried along, never scored
 
     @property
     def answerable(self) -> bool:
-        return self.type != "unanswerable"
+        return self.type != UNANSWERABLE
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -61,6 +67,10 @@ class SuiteItem:
         }
         if self.history:
             data["history"] = [dict(turn) for turn in self.history]
+        if self.draft:
+            data["draft"] = True
+        if self.meta:
+            data["meta"] = dict(self.meta)
         return data
 
 
@@ -78,15 +88,13 @@ def parse_item(data: Any) -> SuiteItem:
     unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(unknown)}")
-    for key in ("id", "question"):
+    for key in ("id", "type", "question"):
         if not _is_text(data[key]):
             raise ValueError(f"field {key!r} must be a non-empty string")
     if not isinstance(data["answer"], str):
         raise ValueError("field 'answer' must be a string")
     if data["lang"] not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {data['lang']!r}")
-    if data["type"] not in QUESTION_TYPES:
-        raise ValueError(f"type must be one of {', '.join(QUESTION_TYPES)}, got {data['type']!r}")
     facts = data["key_facts"]
     if not isinstance(facts, list) or not all(_is_text(f) for f in facts):
         raise ValueError("key_facts must be a list of non-empty strings")
@@ -96,8 +104,14 @@ def parse_item(data: Any) -> SuiteItem:
     for n, ev in enumerate(evidence):
         if not isinstance(ev, dict) or not _is_text(ev.get("doc")) or not _is_text(ev.get("quote")):
             raise ValueError(f"evidence[{n}] must be an object with non-empty 'doc' and 'quote'")
-    answerable = data["type"] != "unanswerable"
-    if answerable and (not evidence or not facts):
+    answerable = data["type"] != UNANSWERABLE
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise ValueError("draft must be true or false")
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ValueError("meta must be a JSON object")
+    if answerable and not draft and (not evidence or not facts):
         raise ValueError(f"a {data['type']!r} item needs at least one key fact and one evidence quote")
     if not answerable and evidence:
         raise ValueError("an unanswerable item must have empty evidence")
@@ -110,12 +124,14 @@ def parse_item(data: Any) -> SuiteItem:
     return SuiteItem(
         id=data["id"],
         lang=data["lang"],
-        type=data["type"],
+        type=data["type"].strip(),
         question=data["question"],
         answer=data["answer"],
         key_facts=tuple(facts),
         evidence=tuple(Evidence(doc=ev["doc"], quote=ev["quote"]) for ev in evidence),
         history=tuple({"q": t["q"], "a": t["a"]} for t in history),
+        draft=draft,
+        meta=meta,
     )
 
 
@@ -172,8 +188,6 @@ def parse_filter(spec: str | None) -> dict[str, frozenset[str]]:
             raise ValueError(f"cannot filter on {key!r}; use one of {', '.join(FILTER_KEYS)}")
         if key == "lang" and value not in LANGUAGES:
             raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {value!r}")
-        if key == "type" and value not in QUESTION_TYPES:
-            raise ValueError(f"type must be one of {', '.join(QUESTION_TYPES)}, got {value!r}")
         filters.setdefault(key, set()).add(value)
     return {key: frozenset(values) for key, values in filters.items()}
 
@@ -181,14 +195,10 @@ def parse_filter(spec: str | None) -> dict[str, frozenset[str]]:
 def select_items(
     items: Iterable[SuiteItem],
     filters: Mapping[str, Sequence[str] | frozenset[str]] | None = None,
-    limit: int | None = None,
 ) -> list[SuiteItem]:
-    """The items matching every filter, in suite order, at most ``limit`` of them."""
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    chosen = [
+    """The items matching every filter, in suite order (``--limit`` samples them: ``evals.item_sample``)."""
+    return [
         item
         for item in items
         if all(getattr(item, key) in values for key, values in (filters or {}).items())
     ]
-    return chosen[:limit] if limit is not None else chosen

@@ -49,6 +49,7 @@ def _passage_entry(result: Any) -> dict[str, Any]:
         "rank": result.rank,
         "chunk_id": chunk.chunk_id,
         "doc_id": chunk.doc_id,
+        "doc_title": getattr(chunk, "doc_title", "") or "",
         "score": round(float(result.score), 6),
         "text": chunk.text,
         "start": chunk.start,
@@ -57,10 +58,7 @@ def _passage_entry(result: Any) -> dict[str, Any]:
 
 
 def _cited_passage_text(citation: Any, passages: Sequence[Any]) -> str:
-    """The text of the passage a citation points at (the citation's own span if not found)."""
-    n = getattr(citation, "n", 0)
-    if 1 <= n <= len(passages) and passages[n - 1].chunk.doc_id == citation.doc_id:
-        return passages[n - 1].chunk.text
+    """The text of the retrieved passage holding a citation's span (the span itself if none does)."""
     for passage in passages:
         chunk = passage.chunk
         if chunk.doc_id == citation.doc_id and chunk.start <= citation.start and citation.end <= chunk.end:
@@ -152,6 +150,8 @@ class SuiteRunner:
             "standalone_question": getattr(answer, "standalone_question", item.question),
             "answer": answer.answer,
             "refused": bool(answer.refused),
+            "refusal_reason": getattr(answer, "refusal_reason", None),
+            "claims": [c.to_dict() for c in getattr(answer, "claims", [])],
             "backend": getattr(answer, "backend", ""),
             "retrieval_source": source,
             "retrieved": [_passage_entry(r) for r in retrieved],
@@ -160,6 +160,7 @@ class SuiteRunner:
                 {
                     "n": c.n,
                     "doc_id": c.doc_id,
+                    "doc_title": getattr(c, "doc_title", "") or "",
                     "start": c.start,
                     "end": c.end,
                     "supported": bool(getattr(c, "supported", True)),

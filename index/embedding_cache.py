@@ -28,10 +28,11 @@ def text_sha256(text: str) -> str:
 
 
 class EmbeddingCache:
-    """SQLite table ``(embedder fingerprint, sha256 of the exact text) -> float32 vector``.
+    """SQLite table ``(embedder cache key, sha256 of the exact text) -> float32 vector``.
 
     Vectors are stored as raw little-endian float32 bytes and read back with ``np.frombuffer``
-    (no pickle). Keys include the embedder's weights fingerprint, so vectors of two models never
+    (no pickle). Keys include the embedder's ``cache_key`` (weights fingerprint, and backend and
+    quantization when not the published weights), so vectors of two models or backends never
     mix. Safe to share between threads of one process; SQLite serialises writers across processes.
     """
 
@@ -100,7 +101,8 @@ class EmbeddingCache:
 
 
 def encode_documents_cached(
-    embeddings, texts: Sequence[str], cache: EmbeddingCache | None, *, batch_size: int = 32, progress: bool = False
+    embeddings, texts: Sequence[str], cache: EmbeddingCache | None, *, batch_size: int = 32, progress: bool = False,
+    what: str = "chunks",
 ) -> tuple[np.ndarray, int]:
     """Document vectors for ``texts``, embedding only those the cache lacks.
 
@@ -110,19 +112,21 @@ def encode_documents_cached(
     from tqdm.auto import tqdm
 
     dimension = embeddings.dimension
+    key = embeddings.cache_key
     out = np.zeros((len(texts), dimension), dtype=np.float32)
-    cached = cache.get_many(embeddings.fingerprint, texts, dimension=dimension) if cache else [None] * len(texts)
-    missing = [i for i, vector in enumerate(cached) if vector is None]
+    cached = cache.get_many(key, texts, dimension=dimension) if cache else [None] * len(texts)
+    # Shortest first: a batch pads to its longest text, so similar lengths waste the least work.
+    missing = sorted((i for i, vector in enumerate(cached) if vector is None), key=lambda i: len(texts[i]))
     for i, vector in enumerate(cached):
         if vector is not None:
             out[i] = vector
-    with tqdm(total=len(missing), desc="Embedding chunks", unit="chunk", disable=not progress or not missing) as bar:
+    with tqdm(total=len(missing), desc=f"Embedding {what}", unit=what.split()[-1].rstrip("s"), disable=not progress or not missing) as bar:
         for start in range(0, len(missing), batch_size):
             rows = missing[start : start + batch_size]
             batch = [texts[i] for i in rows]
             vectors = embeddings.encode_documents(batch)
             if cache is not None:
-                cache.put_many(embeddings.fingerprint, batch, vectors)
+                cache.put_many(key, batch, vectors)
             out[rows] = vectors
             bar.update(len(rows))
     return out, len(missing)

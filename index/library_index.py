@@ -4,11 +4,13 @@ Layout of an index directory (every file written into a staging folder, then swa
 
     manifest.json   what it was built from (written last: its presence marks a complete index)
     chunks.sqlite   documents (with cleaned text) and chunks, in position order
-    dense.faiss     FAISS IndexIDMap2(IndexFlatIP, or IndexHNSWFlat when large) of unit vectors, ids = vector ids
+    dense.faiss     FAISS IndexIDMap2(IndexFlatIP, or IndexIVFFlat above index.approximate_above) of
+                    unit vectors, ids = vector ids
     bm25/           bm25s arrays (.npy, no pickle) and vocabulary (JSON), ids = positions
+    evidence.sqlite, evidence_vectors.npy   evidence units and their vectors (index.evidence_store)
 
-With ``index.store = "milvus"`` the last two live in a Milvus collection instead, named in the
-manifest's ``store`` record (see ``index.vector_store``).
+With ``index.store = "milvus"`` dense.faiss and bm25/ live in a Milvus collection instead, named in
+the manifest's ``store`` record (see ``index.vector_store``); everything else stays in the folder.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from index import atomic_swap
 from index.build_lock import BuildLock
 from index.chunk_store import ChunkStore, DocumentInfo, StoredDocument
 from index.embedding_cache import EmbeddingCache, encode_documents_cached
+from index.evidence_store import EvidenceStore
 from index.embeddings.base import VectorEmbeddings
 from index.errors import (
     DocumentNotFoundError,
@@ -138,7 +141,8 @@ class LibraryIndex:
     """
 
     def __init__(self, path: Path, manifest: Manifest, store: ChunkStore, chunks: list[Chunk],
-                 vector_ids: np.ndarray, vectors: VectorStore, tokenizer: MixedLanguageTokenizer):
+                 vector_ids: np.ndarray, vectors: VectorStore, tokenizer: MixedLanguageTokenizer,
+                 evidence: EvidenceStore | None = None):
         self.path = path
         self.manifest = manifest
         self.chunks = chunks
@@ -147,6 +151,8 @@ class LibraryIndex:
         self._position_of = {int(v): i for i, v in enumerate(vector_ids)}
         self._vectors = vectors
         self._tokenizer = tokenizer
+        self.evidence = evidence  # None for an index written without an evidence segmenter
+        self._metadata: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------------------- reading
     @classmethod
@@ -192,6 +198,9 @@ class LibraryIndex:
             chunks, vector_ids = chunk_store.chunks()
             vectors = open_store(path, manifest.store, "chunks", ids=vector_ids, tokenizer=tokenizer,
                                  rebuild_keywords=rebuild, config=store)
+            # Evidence units stay in the snapshot folder whatever the vector store: they are read
+            # whole into memory and searched only within retrieved chunks.
+            evidence = EvidenceStore.load(path) if EvidenceStore.exists(path) else None
         except (OSError, ValueError, RuntimeError, KeyError) as exc:  # RuntimeError: FAISS reading a bad file
             raise IndexCorruptError(path, str(exc)) from exc
         except Exception as exc:  # a Milvus server that cannot be reached or refuses
@@ -204,7 +213,10 @@ class LibraryIndex:
         if vectors.dimension != manifest.embedder.get("dimension"):
             raise IndexCorruptError(path, f"vectors have {vectors.dimension} dimensions, manifest says "
                                           f"{manifest.embedder.get('dimension')}")
-        return cls(path, manifest, chunk_store, chunks, vector_ids, vectors, tokenizer)
+        if evidence is not None and evidence.dimension != vectors.dimension:
+            raise IndexCorruptError(path, f"evidence vectors have {evidence.dimension} dimensions, "
+                                          f"chunk vectors {vectors.dimension}")
+        return cls(path, manifest, chunk_store, chunks, vector_ids, vectors, tokenizer, evidence)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -235,6 +247,13 @@ class LibraryIndex:
         if text is None:
             raise DocumentNotFoundError(doc_id, sorted(self.manifest.documents))
         return text
+
+    def document_metadata(self, doc_id: str) -> dict[str, Any]:
+        """The metadata recorded for ``doc_id`` (sidecar fields such as ``title_en``), or ``{}``."""
+        if doc_id not in self._metadata:
+            loaded = self._store.document(doc_id)
+            self._metadata[doc_id] = dict(loaded[0].metadata) if loaded is not None else {}
+        return self._metadata[doc_id]
 
     # ----------------------------------------------------------------------------- searching
     @property
@@ -322,8 +341,10 @@ class LibraryIndex:
             manifest = Manifest(embedder=current.manifest.embedder, chunker=current.manifest.chunker,
                                 tokenizer=current.manifest.tokenizer, documents=entries, versions=versions,
                                 built_at=_now(), build_seconds=round(time.perf_counter() - started, 3))
+            evidence = current.evidence.without_document(doc_id) if current.evidence is not None else None
             _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
-                            tokenizer=self._tokenizer, store=current.store_config(store), progress=False)
+                            tokenizer=self._tokenizer, store=current.store_config(store), progress=False,
+                            evidence=evidence)
             if current is not self:
                 current.close()
             return LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)
@@ -343,10 +364,10 @@ class LibraryIndex:
             documents = source._stored_documents()
             manifest = replace(source.manifest, store={}, built_at=_now(),
                                build_seconds=round(time.perf_counter() - started, 3))
-            tokenizer = source._tokenizer
+            tokenizer, evidence = source._tokenizer, source.evidence  # evidence: read into memory
             source.close()
             _write_snapshot(target, documents, manifest, manifest.embedder["dimension"], tokenizer=tokenizer,
-                            store=to, progress=False)
+                            store=to, progress=False, evidence=evidence)
             return cls.open(target, tokenizer=tokenizer, store=to)
 
     def store_config(self, base: StoreConfig | None = None) -> StoreConfig:
@@ -453,9 +474,11 @@ class LibraryIndex:
                 new = {s.document.doc_id: s for s in to_embed}
                 old = {s.document.doc_id: s for s in previous._stored_documents()} if previous else {}
                 documents = [new[d] if d in new else old[d] for d in sorted(entries)]
+                evidence = _evidence(documents, pipeline, embeddings, cache, progress=progress,
+                                     previous=previous.evidence if previous is not None else None)
                 manifest.build_seconds = round(time.perf_counter() - started, 3)
                 _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
-                                store=store, progress=progress)
+                                store=store, progress=progress, evidence=evidence)
                 if previous is not None:
                     previous.close()
                 result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer,
@@ -553,11 +576,32 @@ def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pip
         return None
 
 
+def _evidence(documents: list[StoredDocument], pipeline: Pipeline, embeddings: VectorEmbeddings,
+              cache: EmbeddingCache | None, *, progress: bool,
+              previous: EvidenceStore | None = None) -> EvidenceStore | None:
+    """The evidence units of every document and their vectors: those of the previous snapshot
+    are kept, the rest come from the embedding cache or the embedder; ``None`` when the pipeline
+    has no segmenter."""
+    segmenter = getattr(pipeline, "segmenter", None)
+    if segmenter is None:
+        return None
+    units = [u for s in documents for u in segmenter.segment(s.document, s.chunks)]
+    known = {u.text: previous.vectors[i] for i, u in enumerate(previous.units)} if previous is not None else {}
+    missing = list(dict.fromkeys(u.text for u in units if u.text not in known))
+    if missing:
+        computed, _ = encode_documents_cached(embeddings, missing, cache, progress=progress, what="evidence units")
+        known.update(zip(missing, computed.reshape(len(missing), embeddings.dimension)))
+    vectors = np.stack([known[u.text] for u in units]) if units else np.zeros((0, embeddings.dimension))
+    return EvidenceStore(units, vectors.astype(np.float32))
+
+
 def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: Manifest, dimension: int,
-                    *, tokenizer: MixedLanguageTokenizer, store: StoreConfig, progress: bool) -> None:
+                    *, tokenizer: MixedLanguageTokenizer, store: StoreConfig, progress: bool,
+                    evidence: EvidenceStore | None = None) -> None:
     """Write a complete index into a staging folder (and, for Milvus, a new collection) and swap
     it in; on any failure (including Ctrl-C) the staging folder and the new collection are
-    deleted and the current index is untouched."""
+    deleted and the current index is untouched. Evidence units are written into the folder
+    whatever the store."""
     staged = atomic_swap.staging_dir(index_dir)
     writer = writer_for(store, tokenizer=tokenizer)
     swapped = False
@@ -571,6 +615,8 @@ def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: 
                                           [c.embedding_text() for s in documents for c in s.chunks])
             bar.update()
             ChunkStore.write(staged / ChunkStore.FILENAME, documents)
+            if evidence is not None:
+                evidence.save(staged)
             manifest.save(staged)  # last: a folder without a manifest is never treated as an index
             bar.update()
         atomic_swap.swap_in(staged, index_dir)

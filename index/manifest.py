@@ -17,7 +17,11 @@ FORMAT_VERSION = 1
 # The libraries whose behaviour shapes the stored files, the text read from the sources or the
 # vectors. When one changes, ``index update`` reads every source again (see ``sources_trusted``).
 _TRACKED_DISTRIBUTIONS = ("reportqa", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "jieba",
-                          "pypdf", "python-docx", "beautifulsoup4", "charset-normalizer")
+                          "pypdf", "python-docx", "beautifulsoup4", "charset-normalizer", "onnxruntime", "openvino")
+
+
+# What makes two embedders' vectors comparable: the same weights run the same way.
+_EMBEDDER_KEYS = ("name", "fingerprint", "dimension", "backend", "quantization")
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class DocumentEntry:
 
 @dataclass
 class Manifest:
-    embedder: dict[str, Any]  # name, fingerprint (weights sha256), dimension, class, prompts
+    embedder: dict[str, Any]  # name, fingerprint (weights sha256), dimension, backend, quantization, ...
     chunker: dict[str, Any]  # IngestPipeline.config()
     tokenizer: dict[str, Any]  # BM25 tokenizer config
     documents: dict[str, DocumentEntry] = field(default_factory=dict)
@@ -93,7 +97,10 @@ class Manifest:
         """Human-readable ``what: old -> new`` lines for every setting that differs."""
         found: list[str] = []
         if embedder is not None:
-            for key in ("name", "fingerprint", "dimension"):
+            # Manifests written before backends were recorded have neither key: their fingerprint
+            # is the sha256 of the published weights, which only the native backend ran then.
+            keys = _EMBEDDER_KEYS if "backend" in self.embedder else _EMBEDDER_KEYS[:3]
+            for key in keys:
                 old, new = self.embedder.get(key), embedder.get(key)
                 if old != new:
                     found.append(f"embedder {key}: index has {_short(old)}, now {_short(new)}")

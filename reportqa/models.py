@@ -23,7 +23,11 @@ for these copies, so they are not checked against the recipe's sha256)::
                                                            for a "gguf" model: owner/repo/file.gguf
 
 ``<NAME>`` is the model name upper-cased with every run of other characters replaced by ``_``,
-e.g. ``REPORTQA_MODEL_PATH__QWEN2_5_1_5B_INSTRUCT_Q4`` for ``qwen2.5-1.5b-instruct-q4``.
+e.g. ``REPORTQA_MODEL_PATH__QWEN2_5_CODER_1_5B_INSTRUCT_Q4`` for ``qwen2.5-coder-1.5b-instruct-q4``.
+
+Renamed entries list their former names as ``aliases``: an old name (in settings, on the command
+line, in an environment variable) still works and logs a one-line notice, and a model assembled
+under the old name is used from its old folder rather than pulled again.
 """
 
 from __future__ import annotations
@@ -166,6 +170,7 @@ class ModelSpec:
     size_bytes: int | None = None
     download_bytes: int | None = None
     upstream: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @classmethod
     def from_table(cls, name: str, table: Mapping[str, Any]) -> ModelSpec:
@@ -180,13 +185,15 @@ class ModelSpec:
                 src = PackageSource(**source)
             else:
                 raise ValueError(f"unknown source.type {source_type!r}")
+            data["aliases"] = tuple(data.get("aliases", ()))
             return cls(name=name, source=src, **data)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"model registry entry {name!r} is invalid: {exc}") from exc
 
     def __post_init__(self) -> None:
-        if not _NAME_RE.fullmatch(self.name):
-            raise ValueError(f"invalid model name {self.name!r}")
+        for name in (self.name, *self.aliases):
+            if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+                raise ValueError(f"invalid model name {name!r}")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if isinstance(self.source, WheelSource):
@@ -239,7 +246,33 @@ def load_catalog(path: Path = CATALOG_PATH) -> dict[str, ModelSpec]:
     """Read a registry TOML file (``[models."name"]`` tables) into specs, validating each."""
     with open(path, "rb") as f:
         tables = tomllib.load(f).get("models", {})
-    return {name: ModelSpec.from_table(name, table) for name, table in tables.items()}
+    specs = {name: ModelSpec.from_table(name, table) for name, table in tables.items()}
+    seen: dict[str, str] = {}
+    for spec in specs.values():
+        for alias in spec.aliases:
+            owner = alias if alias in specs else seen.get(alias)
+            if owner is not None:
+                raise ValueError(f"model registry: alias {alias!r} of {spec.name!r} is already the name of {owner!r}")
+            seen[alias] = spec.name
+    return specs
+
+
+_noticed: set[str] = set()
+
+
+def canonical_name(name: str, specs: Mapping[str, ModelSpec]) -> str:
+    """The registry name for ``name``: itself, or the entry that lists it as a former name.
+
+    The first use of a former name in a process logs a one-line notice."""
+    if name in specs:
+        return name
+    for spec in specs.values():
+        if name in spec.aliases:
+            if name not in _noticed:
+                _noticed.add(name)
+                logger.warning("model name %r is now %r; the old name still works", name, spec.name)
+            return spec.name
+    return name
 
 
 def env_key(name: str) -> str:
@@ -247,9 +280,13 @@ def env_key(name: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
 
 
-def overrides_from_env(names: list[str], environ: Mapping[str, str]) -> dict[str, ModelOverride]:
-    """Overrides set with ``REPORTQA_MODEL_PATH__<NAME>`` / ``REPORTQA_MODEL_HUB__<NAME>``."""
-    by_key = {env_key(name): name for name in names}
+def overrides_from_env(
+    names: list[str], environ: Mapping[str, str], aliases: Mapping[str, str] | None = None
+) -> dict[str, ModelOverride]:
+    """Overrides set with ``REPORTQA_MODEL_PATH__<NAME>`` / ``REPORTQA_MODEL_HUB__<NAME>``;
+    ``aliases`` maps former names to registry names, so variables named after them still work."""
+    by_key = {env_key(alias): name for alias, name in (aliases or {}).items()}
+    by_key.update({env_key(name): name for name in names})
     overrides: dict[str, ModelOverride] = {}
     for var, value in environ.items():
         for prefix, attr in ((ENV_PATH_PREFIX, "path"), (ENV_HUB_PREFIX, "hub")):
@@ -318,7 +355,7 @@ class ModelRegistry:
         self.models_dir = self.cache_dir / "models"
         self.catalog_path = Path(catalog) if catalog is not None else CATALOG_PATH
         self._specs = load_catalog(self.catalog_path)
-        self.overrides = dict(overrides or {})
+        self.overrides = {canonical_name(name, self._specs): o for name, o in (overrides or {}).items()}
         unknown = sorted(set(self.overrides) - set(self._specs))
         if unknown:
             raise ValueError(f"overrides name unknown models: {', '.join(unknown)}")
@@ -329,8 +366,9 @@ class ModelRegistry:
     @classmethod
     def from_settings(cls, settings: Any, *, environ: Mapping[str, str] | None = None) -> ModelRegistry:
         """The registry for ``settings.models.cache_dir`` with the environment's overrides."""
-        names = list(load_catalog(CATALOG_PATH))
-        overrides = overrides_from_env(names, os.environ if environ is None else environ)
+        specs = load_catalog(CATALOG_PATH)
+        aliases = {alias: spec.name for spec in specs.values() for alias in spec.aliases}
+        overrides = overrides_from_env(list(specs), os.environ if environ is None else environ, aliases)
         return cls(cache_dir=settings.models.cache_dir, overrides=overrides)
 
     def config(self) -> dict[str, Any]:
@@ -345,18 +383,21 @@ class ModelRegistry:
     def entries(self) -> list[ModelSpec]:
         return list(self._specs.values())
 
+    def canonical(self, name: str) -> str:
+        """The registry name for ``name`` (a former name logs a one-line notice the first time)."""
+        return canonical_name(name, self._specs)
+
     def get(self, name: str) -> ModelSpec:
         try:
-            return self._specs[name]
+            return self._specs[self.canonical(name)]
         except KeyError:
             raise UnknownModelError(name, list(self._specs)) from None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._specs
+        return isinstance(name, str) and self.canonical(name) in self._specs
 
     def model_dir(self, name: str) -> Path:
-        self.get(name)
-        return self.models_dir / name
+        return self._folder(self.get(name))
 
     def resolve(self, name: str) -> Path:
         """Path to load the model from: the folder (sentence-transformers), the file (gguf), or
@@ -367,6 +408,7 @@ class ModelRegistry:
                 or (``ModelVerificationError``) the cached file has the wrong sha256.
         """
         spec = self.get(name)
+        name = spec.name
         override = self.overrides.get(name)
         if override is not None:
             return self._resolve_override(spec, override)
@@ -385,6 +427,7 @@ class ModelRegistry:
     def status(self, name: str) -> ModelStatus:
         """Where the model is and whether it was verified; never hashes anything."""
         spec = self.get(name)
+        name = spec.name
         override = self.overrides.get(name)
         if override is not None:
             if override.path is not None:
@@ -416,6 +459,7 @@ class ModelRegistry:
         ``force`` reassembles even a verified copy.
         """
         spec = self.get(name)
+        name = spec.name
         override = self.overrides.get(name)
         if override is not None:
             return self._pull_override(spec, override, progress=progress)
@@ -470,6 +514,7 @@ class ModelRegistry:
                 raise ModelVerificationError(spec.name, checked, actual, spec.sha256)
             _write_marker(staged, spec, checked)
             self._install(staged, self.models_dir / spec.name)
+            report.path = self._load_path(spec)  # the new folder, even if a former name's was there
             return report
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -497,16 +542,26 @@ class ModelRegistry:
 
     # ------------------------------------------------------------------------------ helpers
 
+    def _folder(self, spec: ModelSpec) -> Path:
+        """The model's folder: under its name, or under a former name if it was assembled there
+        (read in place, never moved: other installations on the machine may still use that name)."""
+        folder = self.models_dir / spec.name
+        if not folder.exists():
+            for alias in spec.aliases:
+                if (self.models_dir / alias).is_dir():
+                    return self.models_dir / alias
+        return folder
+
     def _target_file(self, spec: ModelSpec) -> Path:
         assert spec.file is not None
-        return self.models_dir / spec.name / spec.file
+        return self._folder(spec) / spec.file
 
     def _load_path(self, spec: ModelSpec) -> Path:
-        folder = self.models_dir / spec.name
+        folder = self._folder(spec)
         return folder if spec.kind in FOLDER_KINDS else folder / str(spec.file)
 
     def _marker_matches(self, spec: ModelSpec) -> bool:
-        folder = self.models_dir / spec.name
+        folder = self._folder(spec)
         try:
             marker = json.loads((folder / MARKER_NAME).read_text(encoding="utf-8"))
             stat = (folder / str(spec.file)).stat()

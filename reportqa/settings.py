@@ -29,13 +29,51 @@ def _default_cache_dir() -> Path:
     return Path(base) / "reportqa"
 
 
+EMBEDDER_BACKENDS = ("torch", "onnx", "openvino")
+OPENAI_EMBEDDER_PREFIX = "openai:"
+
+
 class ModelSettings(BaseModel):
-    """Where model weights live and which ones to use (names from the registry)."""
+    """Where model weights live and which ones to use (names from the registry).
+
+    ``embedder`` is a registry name, or ``openai:<model>`` for an OpenAI-compatible
+    ``/v1/embeddings`` endpoint at ``embedder_base_url`` (e.g. EmbeddingGemma on a GPU box).
+    """
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     embedder: str = "embeddinggemma-300m"
-    chat_model: str = "qwen2.5-1.5b-instruct-q4"
+    # How a registry embedder runs: "torch" (fp32 weights as published), or the int8 export made
+    # by `reportqa models export`, run by ONNX Runtime ("onnx") or OpenVINO ("openvino").
+    # See benchmarks/README.md, "Embedder backends", for the measurements behind the default.
+    embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
+    # Texts per forward pass (texts are sorted by length first, so batches pad little).
+    embedder_batch_size: int = Field(16, ge=1, le=1024)
+    embedder_base_url: str | None = None
+    embedder_api_key: str | None = None
+    embedder_concurrency: int = Field(4, ge=1, le=64, description="requests in flight to the endpoint")
+    embedder_max_retries: int = Field(3, ge=0, le=20)
+    # An OpenAI-compatible server embeds what it is sent: the retrieval prompts are added here
+    # (EmbeddingGemma's, from its config_sentence_transformers.json).
+    embedder_query_prompt: str = "task: search result | query: "
+    embedder_document_prompt: str = "title: none | text: "
+    chat_model: str = "qwen2.5-coder-1.5b-instruct-q4"
     threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+
+    @model_validator(mode="after")
+    def _endpoint_embedder(self) -> ModelSettings:
+        if self.embedder.startswith(OPENAI_EMBEDDER_PREFIX):
+            if not self.embedder[len(OPENAI_EMBEDDER_PREFIX):].strip():
+                raise ValueError("models.embedder 'openai:<model>' needs the model name after 'openai:'")
+            if not self.embedder_base_url:
+                raise ValueError(
+                    "models.embedder = 'openai:<model>' needs models.embedder_base_url "
+                    "(e.g. REPORTQA_MODELS__EMBEDDER_BASE_URL=http://gpu-box:7997/v1)"
+                )
+        return self
+
+    @property
+    def embedder_is_endpoint(self) -> bool:
+        return self.embedder.startswith(OPENAI_EMBEDDER_PREFIX)
 
 
 class IngestSettings(BaseModel):
@@ -58,27 +96,34 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1)
     bm25_weight_zh: float = Field(0.3, ge=0)
     bm25_weight_en: float = Field(0.0, ge=0)
+    # Encode the questions of concurrent requests in one model call (see
+    # benchmarks/load_benchmark.py for what it does under load).
+    batch_queries: bool = True
+
+
+STAGES = ("resolve", "retrieve", "select", "gate", "compose", "verify")
 
 
 class AssistantSettings(BaseModel):
+    """The back-end and overrides for the answer pipeline's stages: ``[assistant.select]``,
+    ``[assistant.gate]``, ... (e.g. ``REPORTQA_ASSISTANT__SELECT__MAX_UNITS=4``). The defaults,
+    and the measurements behind them, are declared once, in each stage's ``Config``
+    (``assistant/stages/``); the factory checks the names when it builds the stages."""
+
     backend: Literal["local", "openai", "extractive"] = "local"
     language: Literal["auto", "zh", "en"] = "auto"
-    # 5 x 300: the local model sees 93% / 98% of the zh / en evidence (3 x 300: 87% / 90%),
-    # which list and multi-report questions need; measured with
-    # `benchmarks/answer_benchmark.py budget`.
-    passages: int = Field(5, ge=1, le=20)
-    passage_chars: int = Field(300, ge=50)
-    # Leave out passages whose dense score trails the best by more than this; None keeps all.
-    # Off: 0.12 halved the distractors but did not raise key facts on the dev set (see
-    # benchmarks/README.md, "Passage budget").
-    max_score_gap: float | None = Field(None, ge=0, le=2)
-    max_answer_tokens: int = Field(256, ge=16)  # room for a 4-5 item list; bounds a rambling model
     context_window: int = Field(4096, ge=512)
     temperature: float = Field(0.0, ge=0, le=2)  # greedy: copy figures, do not sample them
-    refuse_below: float = Field(0.30, description="dense score under which retrieval counts as weak")
+    max_answer_tokens: int = Field(448, ge=16)  # the openai back-end's cap; the composer sets its own per answer
     openai_base_url: str | None = None
     openai_api_key: str | None = None
     openai_model: str | None = None
+    resolve: dict[str, Any] = Field(default_factory=dict)
+    retrieve: dict[str, Any] = Field(default_factory=dict)
+    select: dict[str, Any] = Field(default_factory=dict)
+    gate: dict[str, Any] = Field(default_factory=dict)
+    compose: dict[str, Any] = Field(default_factory=dict)
+    verify: dict[str, Any] = Field(default_factory=dict)
 
 
 class UISettings(BaseModel):
@@ -98,6 +143,8 @@ class UISettings(BaseModel):
     login_free_failures: int = Field(3, ge=1)
     login_max_lockout: float = Field(60.0, gt=0)
     concurrency: int = Field(1, ge=1)
+    # Questions retrieved and previewed at once (see benchmarks/load_benchmark.py).
+    preview_concurrency: int = Field(4, ge=1)
 
 
 class Settings(BaseSettings):

@@ -1,7 +1,8 @@
-"""Session fixtures shared by the slow end-to-end tests of every package."""
+"""Fixtures shared by the slow end-to-end tests of every package: the built index and Chromium."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # Kept between runs (and outside any tmp dir) so a local re-run embeds nothing.
 TEST_EMBEDDING_CACHE = REPO / "var" / "cache" / "test_embeddings.sqlite"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 @dataclass
@@ -36,3 +43,17 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltIndex:
     assert not result.errors, result.errors
     index = open_index(settings)
     return BuiltIndex(settings=settings, index=index, retriever=make_retriever(settings, index))
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is not installed: run ./run.sh test, or apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -7,11 +7,10 @@ in an answer shows as those characters. Line breaks are kept by CSS (``white-spa
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Collection, Mapping
 
-# [1]  [1, 2]  [1][2]  ［1］  【1】  [1、2] — the forms models and the extractive answer write.
-CITATION_MARKER = re.compile(r"[\[［【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］】]")
+from assistant.citation_markers import MARKER, marker_numbers
+
 
 
 def escape(text: object) -> str:
@@ -36,8 +35,8 @@ def answer_html(text: str, *, turn: int, cited: Collection[int] | Mapping[int, s
     tooltips = dict(cited) if isinstance(cited, Mapping) else {n: "" for n in cited}
     parts: list[str] = []
     position = 0
-    for match in CITATION_MARKER.finditer(text):
-        numbers = [int(x) for x in re.findall(r"\d+", match.group(1))]
+    for match in MARKER.finditer(text):
+        numbers = marker_numbers(match.group())
         if not numbers or any(n not in tooltips for n in numbers):
             continue
         parts.append(escape(text[position : match.start()]))

@@ -23,6 +23,7 @@ from ui.library_handlers import LibraryHandlers
 from ui.library_manager import LibraryManager
 from ui.login_throttle import LoginThrottle
 from ui.passage_lookup import PassageLookup
+from ui.phone_layout import CHAT_SCROLL_JS, PHONE_CSS
 
 BACKENDS = ("local", "openai", "extractive")
 
@@ -165,6 +166,8 @@ CSS = """
 .rq-msg-error { color: #b91c1c; }
 .rq-confirm { font-weight: 600; color: #b91c1c; }
 .rq-hint { font-size: .82rem; color: var(--body-text-color-subdued); }
+.rq-wait { font-size: .8rem; color: var(--body-text-color-subdued); margin: 2px 0 0 20px; }
+#rq-feedback button.rq-rated { box-shadow: 0 0 0 2px var(--color-accent); font-weight: 700; }
 #rq-examples { flex-wrap: wrap; gap: 8px; }
 #rq-examples button { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;
   font-size: .82rem; }
@@ -193,8 +196,10 @@ def build_app(
     max_passages: int = 20,
     examples: Sequence[str] = DEFAULT_EXAMPLES,
     concurrency: int = 1,
+    preview_concurrency: int = 4,
     stream_interval: float = 0.1,
     context_chars: int = 300,
+    model_speed: Any = None,
     upload_cache: str | Path | None = None,
     upload_max_age: int | None = None,
 ) -> gr.Blocks:
@@ -207,9 +212,13 @@ def build_app(
         backends: the back-ends offered in the settings tab; ``default_backend`` is preselected.
         default_passages, max_passages: the passages-per-answer slider.
         examples: example questions (give some in each language).
-        concurrency: how many model answers run at once (retrieval and previews get more room).
+        concurrency: how many model answers run at once.
+        preview_concurrency: how many questions are retrieved and previewed at once (at least
+            ``concurrency``); their query embeddings are encoded together.
         stream_interval: seconds between screen updates while tokens stream in.
         context_chars: characters of context shown around a cited span.
+        model_speed: the local model's measured speed (``ui.model_speed.ModelSpeed``), for the
+            expected wait shown while it answers; ``None`` shows only the queue position.
         upload_cache: the folder Gradio keeps posted files in (e.g. inside the data directory);
             files are deleted from it once added or rejected. None: Gradio's temporary folder.
         upload_max_age: seconds after which posted files never added are deleted (None: kept).
@@ -232,6 +241,8 @@ def build_app(
         feedback_store=feedback_store,
         manifest_hash=lambda: str(library.status().get("manifest_sha256") or ""),
         stream_interval=stream_interval,
+        model_speed=model_speed,
+        model_slots=concurrency,
     )
     if upload_cache is not None:  # read by Gradio when components and the server are created
         Path(upload_cache).mkdir(parents=True, exist_ok=True)
@@ -259,8 +270,8 @@ def build_app(
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
                         chat_view = gr.HTML(
-                            chat.view(None, "zh").chat, elem_id="rq-chat", js_on_load=CHAT_JS,
-                            apply_default_css=False, autoscroll=True, max_height=640,
+                            chat.view(None, "zh").chat, elem_id="rq-chat", js_on_load=CHAT_JS + CHAT_SCROLL_JS,
+                            apply_default_css=False, autoscroll=False, max_height=640,
                         )
                         question = tr(
                             gr.Textbox(label=first.question, placeholder=first.question_placeholder, lines=1,
@@ -355,26 +366,40 @@ def build_app(
 
         # ----- chat events -----------------------------------------------------------------
         chat_outputs = [conversation, chat_view, sources, copy_box]
+
+        def thumb_states(conv: Conversation) -> list[Any]:
+            """The thumb of the latest answer's rating is shown selected, the other one not."""
+            rating, _ = chat.feedback_state(conv)
+            return [gr.update(variant="primary" if rating == r else "secondary",
+                              elem_classes=["rq-rated"] if rating == r else []) for r in ("up", "down")]
+
+        def feedback_view(conv: Conversation) -> list[Any]:
+            """After a new answer (or a new chat) the panel rates that one: its state, no old message."""
+            return [*thumb_states(conv), ""]
+
+        feedback_outputs = [thumbs_up, thumbs_down, feedback_message]
         asking: list[Any] = []
 
         def ask_after(trigger: Callable[..., Any]) -> None:
             first_step = trigger(
                 chat.start, [question, conversation, backend, passages, lang], [*chat_outputs, question],
-                concurrency_id="preview", concurrency_limit=max(4, concurrency), show_progress="hidden",
+                concurrency_id="preview", concurrency_limit=max(preview_concurrency, concurrency), show_progress="hidden",
             )
             second_step = first_step.then(
                 chat.generate, [conversation, lang], chat_outputs,
                 concurrency_id="generate", concurrency_limit=concurrency, show_progress="hidden",
             )
             asking.extend([first_step, second_step])
+            second_step.then(feedback_view, conversation, feedback_outputs, queue=False, show_progress="hidden")
 
         ask_after(question.submit)
         ask_after(send.click)
         for button, text in example_buttons:
             ask_after(button.click(lambda text=text: text, None, question, queue=False).then)
 
-        stop.click(chat.stop, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None)
-        new.click(chat.new_chat, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None)
+        for control, action in ((stop, chat.stop), (new, chat.new_chat)):
+            control.click(action, [conversation, lang], chat_outputs, cancels=asking, concurrency_limit=None).then(
+                feedback_view, conversation, feedback_outputs, queue=False, show_progress="hidden")
 
         def on_cite(conv: Conversation, language: str, event: gr.EventData):
             data = getattr(event, "_data", None) or {}
@@ -384,15 +409,16 @@ def build_app(
         chat_view.cite(on_cite, [conversation, lang], [conversation, sources, copy_box], concurrency_limit=None,
                        show_progress="hidden").then(None, js=SCROLL_TO_ACTIVE_SOURCE_JS)
 
-        def rate(rating: str) -> Callable[[Conversation, str, str], tuple[str, str]]:
-            def handler(conv: Conversation, text: str, language: str) -> tuple[str, str]:
+        def rate(rating: str) -> Callable[[Conversation, str, str], list[Any]]:
+            def handler(conv: Conversation, text: str, language: str) -> list[Any]:
                 message = chat.rate(conv, rating, text, language)
-                return f'<div class="rq-hint">{escape(message)}</div>', ""
+                # The stored comment is named in the message, so the box is free for the next one.
+                return [f'<div class="rq-hint">{escape(message)}</div>', "", *thumb_states(conv)]
             return handler
 
-        thumbs_up.click(rate("up"), [conversation, comment, lang], [feedback_message, comment], concurrency_limit=None)
-        thumbs_down.click(rate("down"), [conversation, comment, lang], [feedback_message, comment],
-                          concurrency_limit=None)
+        rating_outputs = [feedback_message, comment, thumbs_up, thumbs_down]
+        thumbs_up.click(rate("up"), [conversation, comment, lang], rating_outputs, concurrency_limit=None)
+        thumbs_down.click(rate("down"), [conversation, comment, lang], rating_outputs, concurrency_limit=None)
 
         # ----- library events ----------------------------------------------------------------
         library_outputs = [library_message, documents, status, remove_choice]
@@ -400,7 +426,9 @@ def build_app(
         def library_update(view: Any) -> list[Any]:
             return [view.message, view.documents, view.status, gr.update(choices=view.choices, value=None)]
 
-        def add_uploads(files: Any, language: str, progress: gr.Progress = gr.Progress(track_tqdm=True)):
+        # One progress indicator, on the message box, in the interface language (the index's own
+        # tqdm bars are English and would be copied onto every output).
+        def add_uploads(files: Any, language: str, progress: gr.Progress = gr.Progress()):
             return [*library_update(lib.add(files, language, progress)), None]
 
         def refresh_library(language: str):  # another window may have changed the library meanwhile
@@ -410,7 +438,7 @@ def build_app(
         library_tab.select(refresh_library, [lang], library_outputs[1:], concurrency_limit=None,
                            show_progress="hidden")
         add.click(add_uploads, [upload, lang], [*library_outputs, upload],
-                  concurrency_id="library", concurrency_limit=1)
+                  concurrency_id="library", concurrency_limit=1, show_progress_on=[library_message])
 
         def ask_remove(doc_id: str | None, language: str):
             show, message = lib.ask_remove(doc_id, language)
@@ -481,6 +509,6 @@ def launch_app(
         ssr_mode=False,
         footer_links=[],
         theme=gr.themes.Soft(font=FONT_STACK),
-        css=CSS,
+        css=CSS + PHONE_CSS,
     )
     return url

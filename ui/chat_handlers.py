@@ -8,6 +8,7 @@ A question runs in two steps so a slow model never hides the instant answer:
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +28,18 @@ logger = logging.getLogger(__name__)
 
 
 class StreamingAssistant(Protocol):
-    def stream(self, question: str, history: Any = ()) -> Iterator[Answer | str]: ...
+    def preview(self, question: str, history: Any = ()) -> Answer: ...
+
+    def stream(self, question: str, history: Any = (), *, preview: Answer | None = None) -> Iterator[Answer | str]: ...
+
+
+def preview_then_answer(assistant: StreamingAssistant, question: str, history: Any) -> Iterator[Answer | str]:
+    """The instant extractive preview, then (for a generative back-end) the model's tokens and
+    final answer, composed over the preview's evidence."""
+    preview = assistant.preview(question, history)
+    yield preview
+    if not preview.final:
+        yield from assistant.stream(question, history, preview=preview)
 
 
 # (back-end name, number of passages) -> an assistant; the caller caches as it sees fit.
@@ -63,6 +75,9 @@ class ChatHandlers:
         feedback_store: where thumbs up/down go.
         manifest_hash: returns the current index's manifest hash (stored with each rating).
         stream_interval: at most one screen update per this many seconds while tokens arrive.
+        model_speed: the local model's measured speed (``estimate()``, see ``ui.model_speed``),
+            for the expected wait; ``None`` shows no estimate.
+        model_slots: how many model answers run at once (the generate step's concurrency).
     """
 
     def __init__(
@@ -73,6 +88,8 @@ class ChatHandlers:
         feedback_store: FeedbackStore,
         manifest_hash: Callable[[], str] = lambda: "",
         stream_interval: float = 0.1,
+        model_speed: Any = None,
+        model_slots: int = 1,
     ):
         if not callable(assistant_factory):
             raise ValueError("assistant_factory must be callable: (backend, passages) -> assistant")
@@ -83,7 +100,12 @@ class ChatHandlers:
         self.feedback_store = feedback_store
         self.manifest_hash = manifest_hash
         self.stream_interval = stream_interval
+        if model_slots < 1:
+            raise ValueError(f"model_slots must be at least 1, got {model_slots}")
+        self.model_speed = model_speed
+        self.model_slots = model_slots
         self._claim_lock = threading.Lock()
+        self._line: list[Turn] = []  # turns waiting for or being answered by a model, in order
 
     # ----- rendering -------------------------------------------------------------------
     def view(self, conversation: Conversation | None, lang: str) -> ChatUpdate:
@@ -123,13 +145,29 @@ class ChatHandlers:
         conversation.selected_turn = conversation.selected_citation = None
         yield (*self.view(conversation, lang), "")
         try:
-            stream = iter(self.assistant_factory(backend, int(passages)).stream(question, history))
+            stream = preview_then_answer(self.assistant_factory(backend, int(passages)), question, history)
             turn.stream, turn.status = stream, "generating"
             for _ in self._advance(turn, stream, first_only=True):
                 pass
+            if turn.pending:
+                self._queue(turn)
         except Exception as exc:  # shown in the chat; the session goes on
             self._fail(turn, exc)
         yield (*self.view(conversation, lang), "")
+
+    def _queue(self, turn: Turn) -> None:
+        """Put ``turn`` in line for the model: how many answers are ahead of it, and (local model)
+        how long one answer takes on this machine by its measured speed."""
+        with self._claim_lock:
+            self._line = [t for t in self._line if t.pending]
+            ahead = max(0, len(self._line) - self.model_slots + 1)
+            self._line.append(turn)
+        turn.queue_ahead = ahead
+        estimate = self.model_speed.estimate() if self.model_speed is not None and turn.backend == "local" else None
+        if estimate is not None:
+            turn.expected_seconds = estimate.expected_seconds
+            turn.speeds = (estimate.prompt_tokens_per_second, estimate.answer_tokens_per_second)
+            turn.queue_wait = math.ceil(ahead / self.model_slots) * estimate.expected_seconds
 
     def generate(self, conversation: Conversation | None, lang: str) -> Iterator[ChatUpdate]:
         """Stream the model's tokens under the preview, then replace it with the final answer."""
@@ -139,6 +177,7 @@ class ChatHandlers:
             claimed = turn is not None and turn.stream is not None and not turn.streaming
             if claimed:
                 turn.streaming = True
+                turn.queue_ahead, turn.model_started = 0, time.monotonic()
         if not claimed:
             yield self.view(conversation, lang)
             return
@@ -206,8 +245,16 @@ class ChatHandlers:
         return self.view(conversation, lang)
 
     # ----- feedback --------------------------------------------------------------------
+    @staticmethod
+    def feedback_state(conversation: Conversation | None) -> tuple[str | None, str]:
+        """The latest finished answer's rating (the selected thumb, or None) and its stored comment."""
+        latest = (conversation or Conversation()).latest_answered()
+        return (latest[1].rating, latest[1].feedback_comment) if latest is not None else (None, "")
+
     def rate(self, conversation: Conversation | None, rating: str, comment: str, lang: str) -> str:
-        """Store a rating of the latest finished answer; returns the message to show."""
+        """Store a rating of the latest finished answer; returns the message to show.
+
+        Changing the rating with an empty comment box keeps the comment given before."""
         labels = labels_for(lang)
         latest = (conversation or Conversation()).latest_answered()
         if latest is None:
@@ -215,9 +262,11 @@ class ChatHandlers:
         _, turn = latest
         answer = turn.shown
         assert answer is not None
+        comment = (comment or "").strip() or turn.feedback_comment
         if turn.feedback_id is not None:
-            self.feedback_store.update(turn.feedback_id, rating=rating, comment=comment or "")  # type: ignore[arg-type]
-            return labels.feedback_saved
+            self.feedback_store.update(turn.feedback_id, rating=rating, comment=comment)  # type: ignore[arg-type]
+            turn.rating, turn.feedback_comment = rating, comment
+            return self._saved(labels, comment)
         citations = [{**c.to_dict(), "quote": self.lookup.span_text(c)} for c in answer.citations]
         try:
             manifest_hash = self.manifest_hash() or ""
@@ -232,6 +281,11 @@ class ChatHandlers:
             backend=answer.backend or turn.backend,
             manifest_hash=manifest_hash,
             refused=answer.refused,
-            comment=comment or "",
+            comment=comment,
         )
-        return labels.feedback_saved
+        turn.rating, turn.feedback_comment = rating, comment
+        return self._saved(labels, comment)
+
+    @staticmethod
+    def _saved(labels: Any, comment: str) -> str:
+        return labels.feedback_saved + (" " + labels.feedback_comment_kept.format(comment=comment) if comment else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from assistant.answer import Answer
@@ -9,6 +10,7 @@ from ui.answer_markup import answer_html, escape
 from ui.conversation import Conversation, Turn
 from ui.labels import UILabels
 from ui.passage_lookup import PassageLookup
+from ui.stage_names import stage_label
 from ui.sources_panel import references_text
 
 
@@ -31,8 +33,35 @@ def timings_text(timings: Mapping[str, float], labels: UILabels) -> str:
             continue
         if seconds < NEGLIGIBLE_SECONDS and name not in ALWAYS_SHOWN:
             continue
-        parts.append(f"{labels.timing_names.get(name, name.replace('_', ' '))} {format_seconds(seconds, labels)}")
+        parts.append(f"{stage_label(name, labels.timing_names)} {format_seconds(seconds, labels)}")
     return " · ".join(parts)
+
+
+def wait_text(turn: Turn, labels: UILabels, *, now: float | None = None) -> str:
+    """The pending turn's honest wait: its place in the model's queue, then the measured time
+    one answer takes here and how much of it is left ("" when nothing is known)."""
+    if turn.status != "generating":
+        return ""
+    if turn.model_started is None:
+        if turn.queue_ahead <= 0:
+            return ""
+        if turn.queue_wait is None:
+            return labels.queued.format(ahead=turn.queue_ahead)
+        return labels.queued_estimate.format(ahead=turn.queue_ahead, wait=format_seconds(turn.queue_wait, labels))
+    if turn.expected_seconds is None or turn.speeds is None:
+        return ""
+    elapsed = (time.monotonic() if now is None else now) - turn.model_started
+    left = max(0.0, turn.expected_seconds - elapsed)
+    return labels.expected.format(
+        total=format_seconds(turn.expected_seconds, labels), left=format_seconds(left, labels),
+        read=f"{turn.speeds[0]:.0f}", write=f"{turn.speeds[1]:.1f}",
+    )
+
+
+def _status(text: str, turn: Turn, labels: UILabels) -> str:
+    wait = wait_text(turn, labels)
+    note = f'<div class="rq-wait">{escape(wait)}</div>' if wait else ""
+    return f'<div class="rq-status"><span class="rq-spinner"></span>{escape(text)}</div>{note}'
 
 
 def _answer_body(answer: Answer, index: int, labels: UILabels) -> str:
@@ -72,7 +101,7 @@ def turn_html(turn: Turn, index: int, *, lookup: PassageLookup, labels: UILabels
             inner.append(f'<div class="rq-draft">{escape(turn.draft)}</div>')
     elif shown is None:
         text = labels.generating if turn.draft else labels.searching
-        inner.append(f'<div class="rq-status"><span class="rq-spinner"></span>{escape(text)}</div>')
+        inner.append(_status(text, turn, labels))
         if turn.draft:
             inner.append(f'<div class="rq-draft">{escape(turn.draft)}</div>')
     else:
@@ -86,9 +115,7 @@ def turn_html(turn: Turn, index: int, *, lookup: PassageLookup, labels: UILabels
             inner.append(f'<div class="rq-badge">{escape(labels.stopped_note)}</div>')
         inner.append(_answer_body(shown, index, labels))
         if turn.status == "generating":
-            inner.append(
-                f'<div class="rq-status"><span class="rq-spinner"></span>{escape(labels.generating)}</div>'
-            )
+            inner.append(_status(labels.generating, turn, labels))
             if turn.draft:
                 inner.append(f'<div class="rq-draft">{escape(turn.draft)}</div>')
         elif turn.status == "stopped" and turn.answer is None and turn.draft:

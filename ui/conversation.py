@@ -28,8 +28,17 @@ class Turn:
     draft: str = ""
     error: str = ""
     feedback_id: int | None = None
+    rating: str | None = None  # "up" / "down" once rated: the selected thumb
+    feedback_comment: str = ""  # the comment stored with the rating
     stream: Iterator[Any] | None = field(default=None, repr=False, compare=False)
     streaming: bool = False  # a generate step is pulling from ``stream``
+    # Honest waiting (see ChatHandlers): answers ahead in the model's queue when this one was
+    # queued, the measured time one answer takes here, and when the model started on this one.
+    queue_ahead: int = 0
+    queue_wait: float | None = None
+    expected_seconds: float | None = None
+    speeds: tuple[float, float] | None = None  # prompt, answer tokens per second
+    model_started: float | None = None
 
     @property
     def shown(self) -> Answer | None:

@@ -1,8 +1,14 @@
-"""Ratings -> an evaluation suite in the dev set's JSONL format (``type: "feedback"``).
+"""Ratings -> an evaluation suite in the dev set's JSONL format that ``reportqa eval`` loads.
 
-Each item has the dev set's fields ``id, lang, type, question, answer, key_facts, evidence``;
-``answer`` is the answer that was rated, ``evidence`` the spans it cited, ``key_facts`` is left
-empty for a reviewer to fill in. The rating and its context come along as extra fields.
+Each item has the dev set's fields ``id, lang, type, question, answer, key_facts, evidence`` and
+is a ``draft`` (its gold is for a reviewer to complete; until then only what it has is scored):
+
+- 👍 on an answer: ``answer`` is the rated answer, ``evidence`` the spans it cited;
+- 👍 on a refusal: ``type`` is ``unanswerable`` (the user agrees the reports do not say);
+- 👎: no reference answer or evidence, since what was rated is wrong; the rated answer and the
+  spans it cited are kept in ``meta`` for the reviewer.
+
+``key_facts`` is always left empty. The rating, comment and context are in ``meta``.
 """
 
 from __future__ import annotations
@@ -25,25 +31,31 @@ def _quote(citation: dict[str, Any]) -> str:
 
 
 def suite_item(entry: FeedbackEntry) -> dict[str, Any]:
-    evidence: list[dict[str, str]] = []
+    cited: list[dict[str, str]] = []
     for citation in entry.citations:
         item = {"doc": str(citation.get("doc_id", "")), "quote": _quote(citation)}
-        if item["doc"] and item["quote"] and item not in evidence:
-            evidence.append(item)
+        if item["doc"] and item["quote"] and item not in cited:
+            cited.append(item)
+    approved = entry.rating == "up"
     return {
         "id": f"fb-{entry.id:04d}",
         "lang": entry.language if entry.language in ("zh", "en") else "zh",
-        "type": "feedback",
+        "type": "unanswerable" if approved and entry.refused else "feedback",
         "question": entry.question,
-        "answer": entry.answer,
+        "answer": entry.answer if approved else "",
         "key_facts": [],
-        "evidence": [] if entry.refused else evidence,
-        "rating": entry.rating,
-        "comment": entry.comment,
-        "refused": entry.refused,
-        "backend": entry.backend,
-        "manifest_hash": entry.manifest_hash,
-        "created_at": entry.created_at,
+        "evidence": cited if approved and not entry.refused else [],
+        "draft": True,
+        "meta": {
+            "rating": entry.rating,
+            "comment": entry.comment,
+            "rated_answer": entry.answer,
+            "cited": cited,
+            "refused": entry.refused,
+            "backend": entry.backend,
+            "manifest_hash": entry.manifest_hash,
+            "created_at": entry.created_at,
+        },
     }
 
 

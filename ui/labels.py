@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ui.stage_names import stage_names
+
 UILanguage = Literal["zh", "en"]
 UI_LANGUAGES: tuple[UILanguage, ...] = ("zh", "en")
 
@@ -51,9 +53,13 @@ class UILabels:
     related_note: str
     page: str  # formatted with the page number
     passage_missing: str
-    # timings (keys of Answer.timings)
+    # timings (keys of Answer.timings; one table for both languages: ui/stage_names.py)
     timing_names: dict[str, str]
     seconds: str  # formatted with the seconds
+    # waiting for the model (formatted with ahead, wait / total, left, read, write)
+    queued: str
+    queued_estimate: str
+    expected: str
     # feedback
     feedback_title: str
     thumbs_up: str
@@ -61,6 +67,7 @@ class UILabels:
     feedback_comment: str
     feedback_comment_placeholder: str
     feedback_saved: str
+    feedback_comment_kept: str  # formatted with the stored comment
     feedback_nothing: str
     # library
     documents: str
@@ -127,24 +134,18 @@ LABELS: dict[UILanguage, UILabels] = {
         related_note="资料中没有找到答案。以下是最接近的段落，供参考：",
         page="第 {page} 页",
         passage_missing="该文档已不在资料库中，只能显示引用的文字。",
-        timing_names={
-            "retrieval": "检索",
-            "retrieve": "检索",
-            "rewrite": "改写问题",
-            "preview": "摘录",
-            "generation": "生成",
-            "generate": "生成",
-            "first_token": "首字",
-            "check": "核对引文",
-            "total": "合计",
-        },
+        timing_names=stage_names("zh"),
         seconds="{seconds} 秒",
+        queued="排队等候模型：前面还有 {ahead} 个回答。",
+        queued_estimate="排队等候模型：前面还有 {ahead} 个回答，约 {wait} 后开始。",
+        expected="本机实测每个回答约需 {total}，还剩约 {left}（读入 {read} 词元/秒，生成 {write} 词元/秒）。",
         feedback_title="评价最新的回答",
         thumbs_up="👍 有帮助",
         thumbs_down="👎 有问题",
         feedback_comment="意见（可选）",
         feedback_comment_placeholder="哪里不对？正确答案是什么？",
         feedback_saved="谢谢，评价已保存。",
+        feedback_comment_kept="意见：“{comment}”",
         feedback_nothing="还没有可以评价的回答。",
         documents="资料库中的文档",
         doc_columns=("标题", "文件", "段落数", "索引时间"),
@@ -232,24 +233,19 @@ LABELS: dict[UILanguage, UILabels] = {
         related_note="The reports do not answer this. The closest passages, for reference:",
         page="p. {page}",
         passage_missing="This document is no longer in the library; only the cited text is shown.",
-        timing_names={
-            "retrieval": "retrieval",
-            "retrieve": "retrieval",
-            "rewrite": "rewrite",
-            "preview": "extract",
-            "generation": "generation",
-            "generate": "generation",
-            "first_token": "first token",
-            "check": "citation check",
-            "total": "total",
-        },
+        timing_names=stage_names("en"),
         seconds="{seconds} s",
+        queued="Waiting for the model: {ahead} answer(s) ahead.",
+        queued_estimate="Waiting for the model: {ahead} answer(s) ahead, starting in about {wait}.",
+        expected="An answer takes about {total} on this machine, about {left} left "
+                 "(reads {read} tokens/s, writes {write} tokens/s).",
         feedback_title="Rate the latest answer",
         thumbs_up="👍 Helpful",
         thumbs_down="👎 Wrong",
         feedback_comment="Comment (optional)",
         feedback_comment_placeholder="What is wrong? What is the right answer?",
         feedback_saved="Thank you, your rating was saved.",
+        feedback_comment_kept="Comment: “{comment}”",
         feedback_nothing="There is no answer to rate yet.",
         documents="Documents in the library",
         doc_columns=("Title", "File", "Chunks", "Indexed at"),

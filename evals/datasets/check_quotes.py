@@ -9,6 +9,8 @@ Checks, for every JSONL item:
 * schema: exactly the fields ``id, lang, type, question, answer, key_facts,
   evidence`` with the right types; ``lang`` in {zh, en}; ``type`` in
   {fact, list, explanation, multi_doc, unanswerable}; unique ids;
+* optional ``history`` (follow-up items): a non-empty list of
+  ``{"q": str, "a": str}`` turns, oldest first, with non-empty strings;
 * ``unanswerable`` <=> empty ``evidence`` (and empty ``key_facts``);
   answerable items have 1-4 key facts and at least one evidence quote;
 * ``multi_doc`` items cite at least two distinct reports;
@@ -34,6 +36,7 @@ DEFAULT_DATASET = REPO_ROOT / "evals" / "datasets" / "reports_dev.jsonl"
 DEFAULT_REPORTS = REPO_ROOT / "data" / "reports"
 
 FIELDS = ("id", "lang", "type", "question", "answer", "key_facts", "evidence")
+OPTIONAL_FIELDS = ("history",)
 LANGS = {"zh", "en"}
 TYPES = {"fact", "list", "explanation", "multi_doc", "unanswerable"}
 ID_RE = re.compile(r"^(zh|en)-\d{3}$")
@@ -67,7 +70,7 @@ def _check_item(item: object, where: str, reports: dict[str, str]) -> list[str]:
     tag = f"[{iid}]"
     keys = set(item)
     missing = [f for f in FIELDS if f not in keys]
-    extra = sorted(keys - set(FIELDS))
+    extra = sorted(keys - set(FIELDS) - set(OPTIONAL_FIELDS))
     if missing:
         errors.append(f"{tag} missing field(s): {', '.join(missing)}")
     if extra:
@@ -76,6 +79,19 @@ def _check_item(item: object, where: str, reports: dict[str, str]) -> list[str]:
     for name in ("id", "lang", "type", "question", "answer"):
         if name in item and (not isinstance(item[name], str) or not item[name].strip()):
             errors.append(f"{tag} field {name!r} must be a non-empty string")
+
+    if "history" in item:
+        history = item["history"]
+        if not isinstance(history, list) or not history:
+            errors.append(f"{tag} history must be a non-empty list of {{'q', 'a'}} turns")
+        else:
+            for n, turn in enumerate(history):
+                if (
+                    not isinstance(turn, dict)
+                    or set(turn) != {"q", "a"}
+                    or not all(isinstance(turn[k], str) and turn[k].strip() for k in ("q", "a"))
+                ):
+                    errors.append(f"{tag} history[{n}] must be an object with non-empty string 'q' and 'a'")
 
     lang, typ = item.get("lang"), item.get("type")
     if isinstance(item.get("id"), str) and not ID_RE.match(item["id"]):

@@ -84,14 +84,4 @@ class PassageLibrary:
 def with_retriever(assistant: Any, retriever: Any) -> Any:
     """A copy of ``assistant`` (an ``assistant.Assistant``) that searches ``retriever`` instead,
     sharing its loaded chat model and stage components."""
-    return type(assistant)(
-        retriever=retriever,
-        chat_model=assistant.chat_model,
-        backend=assistant.backend,
-        budget=assistant.budget,
-        refusal=assistant.refusal,
-        citations=assistant.citations,
-        rewriter=assistant.rewriter,
-        language=assistant.language,
-        max_question_chars=assistant.max_question_chars,
-    )
+    return assistant.with_retriever(retriever)

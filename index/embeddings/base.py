@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+from index.embeddings.query_batcher import QueryBatcher
+
+
+QUERY_CACHE_SIZE = 256
+
+NATIVE_BACKENDS = frozenset({"torch", "numpy"})  # the published weights, run by their own library
 
 
 class VectorEmbeddings(Embeddings, ABC):
@@ -17,7 +26,16 @@ class VectorEmbeddings(Embeddings, ABC):
     in the embedding cache; ``encode_documents``/``encode_query`` return L2-normalised float32
     numpy arrays, so inner product is cosine similarity. Subclasses implement
     ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
+
+    Queries of concurrent callers are encoded together (:class:`QueryBatcher`) while
+    ``batch_queries`` is true. ``backend`` and ``quantization`` say how the weights run (the same
+    weights give other vectors through another backend); both are recorded in the manifest and
+    key the embedding cache.
     """
+
+    batch_queries: bool = True
+    backend: str = "torch"
+    quantization: str = "fp32"
 
     def __init__(self, *, name: str, fingerprint: str):
         if not isinstance(name, str) or not name.strip():
@@ -26,6 +44,10 @@ class VectorEmbeddings(Embeddings, ABC):
             raise ValueError("fingerprint must be a non-empty string (sha256 of the model weights)")
         self.name = name
         self.fingerprint = fingerprint
+        # The retriever and the evidence selector embed the same question: remember recent ones.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
+        self._query_batcher = QueryBatcher(lambda texts: self._normalised(self._encode_queries(texts), len(texts)))
 
     @property
     @abstractmethod
@@ -42,7 +64,17 @@ class VectorEmbeddings(Embeddings, ABC):
 
     def config(self) -> dict[str, Any]:
         """What identifies the vectors (recorded in the index manifest)."""
-        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint}
+        return {"class": type(self).__name__, "name": self.name, "fingerprint": self.fingerprint,
+                "backend": self.backend, "quantization": self.quantization}
+
+    @property
+    def cache_key(self) -> str:
+        """Key of this embedder's vectors in the embedding cache: the fingerprint for weights run
+        by their own library (so caches written before backends existed stay valid), prefixed
+        with backend and quantization otherwise."""
+        if self.backend in NATIVE_BACKENDS:
+            return self.fingerprint
+        return f"{self.backend}/{self.quantization}:{self.fingerprint}"
 
     # numpy API -------------------------------------------------------------------------------
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -56,7 +88,22 @@ class VectorEmbeddings(Embeddings, ABC):
         """One unit-length float32 vector of shape ``(dimension,)``."""
         if not isinstance(text, str):
             raise TypeError(f"query must be a string, got {type(text).__name__}")
-        return self._normalised(self._encode_queries([text]), 1)[0]
+        with self._queries_lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached.copy()
+        if self.batch_queries:
+            vector = self._query_batcher(text)
+        else:
+            vector = self._normalised(self._encode_queries([text]), 1)[0]
+        vector = np.array(vector, dtype=np.float32)
+        vector.setflags(write=False)
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vector.copy()
 
     # LangChain API -----------------------------------------------------------------------------
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

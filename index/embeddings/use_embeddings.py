@@ -28,6 +28,8 @@ class USEEmbeddings(VectorEmbeddings):
     defaults to the sha256 of the package's weights file.
     """
 
+    backend = "numpy"
+
     def __init__(
         self,
         *,

@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument("question", nargs="?", help="the question (omit with --batch)")
     parser.add_argument("--backend", dest="assistant.backend", choices=BACKENDS, help="answering back-end")
-    parser.add_argument("--k", dest="assistant.passages", type=int, metavar="N", help="passages given to the model")
+    parser.add_argument("--k", dest="assistant.retrieve.passages", type=int, metavar="N",
+                        help="passages whose sentences are candidate evidence")
     parser.add_argument("--language", dest="assistant.language", choices=("auto", "zh", "en"),
                         help="answer language (default: the question's)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the answer as JSON instead of streaming it")
@@ -57,21 +58,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_streamed(items: Iterator[Answer | str], out: TextIO) -> None:
-    """Tokens as they arrive, then the numbered sources (or related passages for a refusal)."""
+    """The final answer (its claims, each with its markers), then the numbered sources (or
+    related passages for a refusal). The model's raw tokens are not shown: the answer is
+    composed from them and the evidence, and only the composed answer is what the sources back."""
     from assistant.labels import labels_for
 
     for item in items:
-        if isinstance(item, str):
-            out.write(item)
-            out.flush()
+        if isinstance(item, str) or not item.final:
             continue
-        if not item.final:
-            continue  # the terminal shows the model's own answer; the preview is for the UI
         labels = labels_for(item.language)
         for note in item.notes:
             out.write(f"({note})\n")
-        if item.refused:
-            out.write(item.answer)
+        out.write(item.answer)
         out.write("\n")
         sources = [c for c in item.citations if c.supported]
         if sources:

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--backend", dest="assistant.backend", choices=("local", "openai", "extractive"),
                         help="answering back-end (default: the configured one)")
     parser.add_argument("--k", type=int, default=10, help="retrieval depth ranked by the retrieval metrics (default 10)")
-    parser.add_argument("--limit", type=int, help="evaluate only the first N (filtered) items")
+    parser.add_argument("--limit", type=int, help="evaluate N (filtered) items sampled evenly across language and "
+                                                  "type (seeded by --seed)")
     parser.add_argument("--filter", help="keep items matching key=value pairs, e.g. lang=en,type=list")
     parser.add_argument("--out", type=Path, help="run folder (default DATA_DIR/evals/<suite>-<backend>); "
                                                  "an existing run there is resumed")
@@ -40,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--n", type=int, default=100, help="rgb: number of questions (seeded sample, default 100)")
     parser.add_argument("--rejection-n", type=int,
                         help="rgb: questions for the rejection run at noise 1.0 (default --n; a subset of them)")
-    parser.add_argument("--seed", type=int, default=0, help="rgb: seed for question and passage order")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the --limit sample; rgb: of question and passage order")
     parser.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     parser.set_defaults(func=run)
 
@@ -71,6 +73,7 @@ def _floors(spec: str | None) -> dict[str, float]:
 
 def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: Path) -> int:
     from evals.ci_gate import check_floors
+    from evals.item_sample import sample_items
     from evals.run_info import build_run_info
     from evals.run_reports import write_reports
     from evals.suite import SuiteFormatError, load_suite, parse_filter, select_items, suite_fingerprint
@@ -81,19 +84,23 @@ def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: 
         raise CommandError(f"--k must be at least 1, got {args.k}", exit_code=2)
     floors = _floors(args.fail_under)
     try:
-        items = select_items(load_suite(suite_path), parse_filter(args.filter), args.limit)
+        sample = sample_items(select_items(load_suite(suite_path), parse_filter(args.filter)), args.limit,
+                              seed=args.seed)
     except SuiteFormatError as exc:
         raise CommandError(f"bad suite: {exc}", exit_code=2) from exc
     except ValueError as exc:
         raise CommandError(str(exc), exit_code=2) from exc
-    if not items:
+    if not sample.items:
         raise CommandError(f"no suite item matches --filter {args.filter}", exit_code=2)
+    items = sample.items
+    print(f"evaluating {sample.describe()}", file=sys.stderr)
 
     backend = settings.assistant.backend
     out_dir = args.out or settings.data_dir / "evals" / f"{suite_path.stem}-{backend}"
     info = build_run_info(
         settings=settings, backend=backend, suite=suite_path, suite_sha256=suite_fingerprint(suite_path),
-        index_dir=settings.index_dir, extra={"k": args.k, "filter": args.filter, "limit": args.limit},
+        index_dir=settings.index_dir,
+        extra={"k": args.k, "filter": args.filter, "limit": args.limit, "sample": sample.to_dict()},
     )
     try:  # checked before any model loads: a mismatching folder fails in a second
         write_run_info(out_dir, info)

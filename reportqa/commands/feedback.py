@@ -14,9 +14,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
     export = actions.add_parser(
         "export", help="write ratings as a JSONL evaluation suite (the dev set's format, type 'feedback')",
-        description="Write the ratings stored by `reportqa serve` as JSONL items with the dev set's fields "
-        "(id, lang, type, question, answer, key_facts, evidence) plus rating, comment, refused, back-end, "
-        "manifest hash and time. Evidence quotes are the spans the rated answer cited.",
+        description="Write the ratings stored by `reportqa serve` as a draft suite that `reportqa eval` loads: "
+        "the dev set's fields (id, lang, type, question, answer, key_facts, evidence), draft=true, and meta "
+        "(rating, comment, rated answer, cited spans, refused, back-end, manifest hash, time). A 👍 answer "
+        "becomes the reference with its cited spans as evidence; a 👍 refusal an unanswerable item; a 👎 "
+        "item keeps only its question until a reviewer adds the gold.",
     )  # fmt: skip
     export.add_argument("--out", metavar="FILE.jsonl", help="file to write (default: standard output)")
     export.add_argument("--only", choices=("down", "up", "all"), default="all",

@@ -6,6 +6,7 @@ import argparse
 
 from reportqa.errors import CommandError
 from reportqa.models import ENV_PATH_PREFIX, ModelRegistry, PullReport, env_key
+from reportqa.models_export import QUANTIZATIONS
 from reportqa.settings import Settings
 
 
@@ -33,10 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pull.add_argument("--no-progress", action="store_true", help="do not draw progress bars")
     pull.set_defaults(func=run_pull)
 
+    export = actions.add_parser(
+        "export", parents=[common],
+        help="export an embedder once to an int8 ONNX graph for models.embedder_backend onnx/openvino",
+    )  # fmt: skip
+    export.add_argument("name", nargs="?", metavar="NAME", help="the embedder (default: the one in use)")
+    export.add_argument("--force", action="store_true", help="export again even if a current export exists")
+    export.set_defaults(func=run_export)
+
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     registry = ModelRegistry.from_settings(settings)
-    in_use = {settings.models.embedder, settings.models.chat_model}
+    in_use = {registry.canonical(settings.models.embedder), registry.canonical(settings.models.chat_model)}
     rows = [("NAME", "KIND", "LICENCE", "SIZE", "STATE", "PATH")]
     for spec in registry.entries():
         status = registry.status(spec.name)
@@ -59,14 +68,47 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     if args.all:
         names = [spec.name for spec in registry.entries()]
     else:
-        names = list(dict.fromkeys(args.names or [settings.models.embedder, settings.models.chat_model]))
+        # An endpoint embedder ("openai:<model>") has nothing to pull here.
+        in_use = [settings.models.chat_model] if settings.models.embedder_is_endpoint else [
+            settings.models.embedder, settings.models.chat_model]
+        names = list(dict.fromkeys(args.names or in_use))
     unknown = [name for name in names if name not in registry]
     if unknown:
         known = ", ".join(spec.name for spec in registry.entries())
         raise CommandError(f"unknown model(s): {', '.join(unknown)}; known models: {known}")
+    names = list(dict.fromkeys(registry.canonical(name) for name in names))  # a former name and its new one
     for name in names:
         print(_describe(registry.pull(name, progress=not args.no_progress, force=args.force)), flush=True)
+    if settings.models.embedder_backend != "torch" and settings.models.embedder in names:
+        _export(registry, settings, settings.models.embedder, "qint8", force=False)
     return 0
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    registry = ModelRegistry.from_settings(settings)
+    name = args.name or settings.models.embedder
+    if name.startswith("openai:"):
+        raise CommandError(f"{name} is embedded by its endpoint; there is nothing to export")
+    if registry.get(name).kind != "sentence-transformers":
+        raise CommandError(f"{name} is not a sentence-transformers model; only those can be exported")
+    _export(registry, settings, name, QUANTIZATIONS[0], force=args.force)
+    return 0
+
+
+def _export(registry: ModelRegistry, settings: Settings, name: str, quantization: str, *, force: bool) -> None:
+    from reportqa.factory import weights_sha256
+    from reportqa.models_export import export_embedder
+
+    spec = registry.get(name)
+    path = registry.resolve(name)
+    print(f"{name}: exporting to ONNX ({quantization}); this takes several minutes once", flush=True)
+    done = export_embedder(path, models_dir=registry.models_dir, name=name, quantization=quantization,
+                           source_sha256=weights_sha256(settings, registry, spec, path), force=force,
+                           threads=settings.models.threads)
+    if done.action == "up-to-date":
+        print(f"{name}: the {quantization} export is current at {done.path} (sha256 {done.sha256[:12]}…)")
+    else:
+        print(f"{name}: exported in {done.seconds:.0f} s to {done.path} (sha256 {done.sha256[:12]}…)")
 
 
 def _describe(report: PullReport) -> str:

@@ -63,9 +63,10 @@ class AssistantFactory:
     current index, forgotten when the library changes so that new questions search the new index
     (the models themselves stay loaded by the factory functions)."""
 
-    def __init__(self, settings: Settings, library: Any):
+    def __init__(self, settings: Settings, library: Any, *, model_speed: Any = None):
         self.settings = settings
         self.library = library
+        self.model_speed = model_speed  # measures the local model's own timings (ui.model_speed)
         self._cache: dict[tuple[str, int], tuple[Any, Any]] = {}  # -> (index, assistant over it)
         self._lock = threading.Lock()
         library.subscribe(lambda index: self.clear())
@@ -82,11 +83,25 @@ class AssistantFactory:
         with self._lock:
             cached = self._cache.get(key)
             if cached is None or cached[0] is not index:  # built over an older snapshot meanwhile
-                options = self.settings.assistant.model_copy(update={"passages": int(passages)})
+                retrieve = {**self.settings.assistant.retrieve, "passages": int(passages)}
+                options = self.settings.assistant.model_copy(update={"retrieve": retrieve})
                 settings = self.settings.model_copy(update={"assistant": options})
                 retriever = make_retriever(settings, index)
-                cached = self._cache[key] = (index, make_assistant(settings, backend, retriever=retriever))
+                assistant = make_assistant(settings, backend, retriever=retriever)
+                if backend == "local" and self.model_speed is not None:
+                    model = assistant.chat_model
+                    if self.model_speed not in (model.callbacks or []):
+                        model.callbacks = [*(model.callbacks or []), self.model_speed]
+                cached = self._cache[key] = (index, assistant)
             return cached[1]
+
+
+def _default_passages(settings: Settings) -> int:
+    """Chunks searched per question: the retrieval stage's setting (its default lives in its Config)."""
+    from assistant.stages import RetrievalStage
+    from reportqa.factory import stage_config
+
+    return stage_config(RetrievalStage, settings.assistant.retrieve).passages
 
 
 def _offered_backends(settings: Settings) -> tuple[str, ...]:
@@ -119,6 +134,7 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     from ui.app import build_app
     from ui.feedback_store import FeedbackStore
     from ui.library_manager import LibraryManager
+    from ui.model_speed import ModelSpeed
     from ui.upload_policy import UploadPolicy
 
     embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
@@ -137,12 +153,13 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         store=settings.index,
         check_interval=settings.ui.index_check_seconds,
     )
-    assistants = AssistantFactory(settings, library)
+    model_speed = ModelSpeed(record_path=settings.data_dir / "ui" / "model_speed.json")
+    assistants = AssistantFactory(settings, library, model_speed=model_speed)
     backends = _offered_backends(settings)
     default_backend = settings.assistant.backend if settings.assistant.backend in backends else "extractive"
     if preload:
         try:
-            assistants(default_backend, settings.assistant.passages)
+            assistants(default_backend, _default_passages(settings))
         except Exception as exc:  # e.g. the local model is not pulled: still serve, answer extractively
             logger.warning("back-end %s unavailable: %s", default_backend, exc)
             print(f"reportqa: the {default_backend} back-end is unavailable ({exc}); answering extractively",
@@ -155,8 +172,10 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
         feedback_store=FeedbackStore(settings.feedback_path),
         backends=backends,
         default_backend=default_backend,
-        default_passages=settings.assistant.passages,
+        default_passages=_default_passages(settings),
         concurrency=settings.ui.concurrency,
+        model_speed=model_speed,
+        preview_concurrency=settings.ui.preview_concurrency,
         upload_cache=settings.data_dir / "gradio-uploads",  # not in uploads_dir: that one is indexed
         upload_max_age=settings.ui.upload_cache_seconds,
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from langchain_core.messages import BaseMessage
 
 from assistant_test_doubles import LIBRARY, LexicalRetriever, ScriptedChatModel
+from hash_embeddings import HashEmbeddings
+from ingest.document import Chunk
 
 
 @pytest.fixture
@@ -15,6 +20,11 @@ def library() -> list[Chunk]:
 @pytest.fixture
 def retriever(library) -> LexicalRetriever:
     return LexicalRetriever(chunks=library)
+
+
+@pytest.fixture
+def embeddings() -> HashEmbeddings:
+    return HashEmbeddings(dimension=256)
 
 
 @pytest.fixture

@@ -5,15 +5,15 @@ import json
 
 import pytest
 
-from assistant import Assistant, RefusalPolicy
-from assistant.chat_models import ExtractiveChatModel
+from assistant import Assistant
+from assistant.stages import RefusalGate
 from reportqa.commands.ask import parse_batch_line, print_streamed, run_batch
 
 
 @pytest.fixture
-def assistant(retriever) -> Assistant:
-    return Assistant(retriever=retriever, chat_model=ExtractiveChatModel(), backend="extractive",
-                     refusal=RefusalPolicy(refuse_below=0.1))
+def assistant(retriever, embeddings) -> Assistant:
+    gate = RefusalGate(RefusalGate.Config(refuse_below=0.1, min_unit_cosine=-1.0))
+    return Assistant(retriever=retriever, embeddings=embeddings, backend="extractive", gate=gate)
 
 
 def test_batch_answers_every_line_and_reports_bad_ones(assistant, tmp_path):
@@ -56,8 +56,8 @@ def test_streamed_output_lists_sources_after_the_answer(assistant):
     assert "[1] 数字经济合作报告 · 第三章 日本" in sources_part
 
 
-def test_streamed_refusal_shows_related_passages(retriever):
-    strict = Assistant(retriever=retriever, chat_model=ExtractiveChatModel(), refusal=RefusalPolicy(refuse_below=0.99))
+def test_streamed_refusal_shows_related_passages(retriever, embeddings):
+    strict = Assistant(retriever=retriever, embeddings=embeddings, gate=RefusalGate(RefusalGate.Config(refuse_below=0.99)))
     out = io.StringIO()
     print_streamed(strict.stream("What did Japan set up in 2021?"), out)
     assert "Nothing in the library is close enough" in out.getvalue()

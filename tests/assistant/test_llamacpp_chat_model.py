@@ -10,8 +10,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.chat_models import LlamaCppChatModel, LlamaCppError
 from assistant.chat_models.llamacpp_chat_model import load_server
+from reportqa.models import ModelRegistry
 
-SMALL_MODEL = Path.home() / ".cache/reportqa/models/qwen2.5-0.5b-instruct-q4/model.gguf"
+MODELS = ModelRegistry(cache_dir=Path.home() / ".cache/reportqa")
+SMALL_MODEL = MODELS.model_dir("qwen2.5-coder-0.5b-instruct-q4") / "model.gguf"
 MESSAGES = [SystemMessage("Reply with digits only."), HumanMessage("Count from 1 to 5, separated by commas.")]
 
 
@@ -23,7 +25,7 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
 @pytest.fixture(scope="module")
 def small_model() -> LlamaCppChatModel:
     if not SMALL_MODEL.is_file():
-        pytest.fail(f"{SMALL_MODEL} is not assembled (reportqa models pull qwen2.5-0.5b-instruct-q4)")
+        pytest.fail(f"{SMALL_MODEL} is not assembled (reportqa models pull qwen2.5-coder-0.5b-instruct-q4)")
     return LlamaCppChatModel(model_path=str(SMALL_MODEL), n_ctx=1024, max_tokens=24, temperature=0)
 
 

@@ -47,8 +47,12 @@ def test_eval_on_the_dev_set_with_the_extractive_backend(built_index, tmp_path: 
     argv = ["--data-dir", str(built_index.settings.data_dir), "eval", str(DEV_SET), "--backend", "extractive",
             "--limit", "10", "--out", str(out), "--no-progress"]
     assert main(argv) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "| Recall@5 |" in printed
+    # --limit samples evenly across language and type, and says so.
+    assert "evaluating 10 of " in captured.err and "sampled even across language and type (seed 0)" in captured.err
+    assert "- sample: 10 of " in printed
     records = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(records) == 10 and all("error" not in r for r in records)
     assert all(len(r["retrieved"]) == 10 for r in records)
@@ -57,7 +61,9 @@ def test_eval_on_the_dev_set_with_the_extractive_backend(built_index, tmp_path: 
     assert all(0.0 <= r["scores"]["recall@5"] <= 1.0 for r in answered)
     # The real retriever finds the evidence of most of these questions.
     assert sum(r["scores"]["hit@10"] for r in answered) >= len(answered) / 2
+    assert {r["lang"] for r in records} == {"zh", "en"} and len({r["type"] for r in records}) >= 4
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert info["sample"]["n"] == 10 and info["sample"]["seed"] == 0 and info["sample"]["lang"] == {"en": 5, "zh": 5}
     assert info["index_manifest_sha256"] and info["embedder"] == built_index.settings.models.embedder
     assert "<img" in (out / "report.html").read_text(encoding="utf-8")
 

@@ -44,7 +44,12 @@ def test_summary_breaks_metrics_down_by_language_and_type(good_run: Path) -> Non
     assert iv.low <= iv.value <= iv.high
 
 
-def test_reports_are_written_with_escaped_content_and_inline_images(good_run: Path) -> None:
+def test_reports_are_written_with_escaped_content_and_inline_images(suite_file: Path, tmp_path: Path) -> None:
+    # Questions and answers are shown for the weakest items: these two miss a key fact.
+    en_001, en_002 = SUITE_ITEMS[1]["question"], SUITE_ITEMS[2]["question"]
+    good_run = _run(suite_file, tmp_path / "markup", {
+        **GOOD_SCRIPT, en_001: {**GOOD_SCRIPT[en_001], "answer": "About a tenth <b>[1]</b>."},
+        en_002: {**GOOD_SCRIPT[en_002], "answer": "Green credit expands."}})
     summary, markdown = write_reports(good_run)
     assert (good_run / "summary.md").read_text(encoding="utf-8") == markdown
     assert "| Recall@5 |" in markdown and "## By question type" in markdown and "## Latency" in markdown
@@ -98,13 +103,30 @@ def test_ci_gate_floors(good_run: Path, bad_run: Path, tmp_path: Path, capsys: p
     assert parse_floors("recall@5=0.6, citation_precision=0.5") == {"recall@5": 0.6, "citation_precision": 0.5}
     with pytest.raises(ValueError, match="metric=number"):
         parse_floors("recall@5")
-    floors = load_floors()
-    assert set(floors) == {"recall@5", "citation_precision"}
+    shipped = load_floors()
+    assert {"recall@5", "citation_precision", "span_citation_precision", "key_fact_recall"} <= set(shipped)
+    floors = {k: shipped[k] for k in ("recall@5", "citation_precision")}
     assert check_floors(RunSummary.load(good_run), floors) == []
     failures = check_floors(RunSummary.load(bad_run), {"citation_precision": 0.9, "nope": 0.1})
     assert any("citation_precision" in f and "below the floor" in f for f in failures)
     assert any("nope: not measured" in f for f in failures)
-    assert ci_gate_main([str(good_run)]) == 0
+    two = tmp_path / "floors.toml"
+    two.write_text("[floors]\n" + "".join(f'"{k}" = {v}\n' for k, v in floors.items()), encoding="utf-8")
+    assert ci_gate_main([str(good_run), "--floors", str(two)]) == 0
     assert ci_gate_main([str(bad_run), "--fail-under", "key_fact_recall=0.9"]) == 1
     assert ci_gate_main([str(tmp_path / "missing")]) == 2
     assert "FAIL key_fact_recall" in capsys.readouterr().out
+
+
+def test_compare_rescores_runs_made_before_a_metric_existed(suite_file: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    SuiteRunner(ScriptedAssistant(GOOD_SCRIPT), progress=False).run(load_suite(suite_file), old, {**INFO, "suite": str(suite_file)})
+    results = old / "results.jsonl"
+    records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    for record in records:  # as written by a version without span-level citation scores
+        record["scores"].pop("span_citation_recall", None)
+    results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    names = {d.name for d in compare_runs(old, old).deltas}
+    assert "span_citation_recall" in names
+    (suite_file).unlink()  # without the suite the stored scores are compared as they are
+    assert "span_citation_recall" not in {d.name for d in compare_runs(old, old).deltas}

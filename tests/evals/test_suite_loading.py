@@ -56,20 +56,32 @@ def test_empty_missing_and_non_utf8_files(tmp_path: Path) -> None:
         load_suite(tmp_path / "gbk.jsonl")
 
 
-def test_filter_and_limit(suite_file: Path) -> None:
+def test_filter(suite_file: Path) -> None:
     items = load_suite(suite_file)
     assert [i.id for i in select_items(items, parse_filter("lang=en"))] == ["en-001", "en-002"]
     assert [i.id for i in select_items(items, parse_filter("lang=en,type=multi_doc"))] == ["en-002"]
-    assert [i.id for i in select_items(items, parse_filter("type=fact,type=unanswerable"), limit=2)] == [
-        "zh-001", "en-001"]
+    assert [i.id for i in select_items(items, parse_filter("type=fact,type=unanswerable"))] == [
+        "zh-001", "en-001", "zh-002"]
+    assert select_items(items, parse_filter("type=lists")) == []  # any label may be asked for
     with pytest.raises(ValueError, match="cannot filter on 'color'"):
         parse_filter("color=red")
     with pytest.raises(ValueError, match="key=value"):
         parse_filter("lang")
-    with pytest.raises(ValueError, match="type must be one of"):
-        parse_filter("type=lists")
-    with pytest.raises(ValueError, match="limit"):
-        select_items(items, None, limit=0)
+
+
+def test_type_is_the_evaluators_own_label(tmp_path: Path) -> None:
+    """Any non-empty label is accepted and kept; only "unanswerable" has a meaning (must be refused)."""
+    base = {"lang": "en", "question": "q", "answer": "a", "key_facts": ["f"], "evidence": [{"doc": "d", "quote": "q"}]}
+    lines = [dict(base, id="a", type="numeric lookup"), dict(base, id="b", type="比较"),
+             dict(base, id="c", type="unanswerable", key_facts=[], evidence=[])]
+    path = tmp_path / "own.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    items = load_suite(path)
+    assert [(i.type, i.answerable) for i in items] == [("numeric lookup", True), ("比较", True), ("unanswerable", False)]
+    assert [i.id for i in select_items(items, parse_filter("type=比较"))] == ["b"]
+    path.write_text(json.dumps(dict(base, id="d", type=" ")), encoding="utf-8")
+    with pytest.raises(SuiteFormatError, match="field 'type' must be a non-empty string"):
+        load_suite(path)
 
 
 def test_the_dev_set_loads() -> None:

@@ -129,8 +129,10 @@ def test_update_embeds_only_added_and_changed_text(tmp_path, library, pipeline):
     counting = HashEmbeddings()
     added = update(tmp_path / "index", library, counting, pipeline, cache)
     delta_chunks = [c for c in added.index.chunks if c.doc_id == "delta"]
-    assert added.chunks_embedded == len(delta_chunks) == len(counting.embedded)
-    assert sorted(counting.embedded) == sorted(c.embedding_text() for c in delta_chunks)
+    delta_units = [u.text for u in added.index.evidence.units if u.doc_id == "delta"]
+    assert added.chunks_embedded == len(delta_chunks)
+    # The new report's chunks and its evidence units, nothing of the unchanged reports.
+    assert sorted(counting.embedded) == sorted([c.embedding_text() for c in delta_chunks] + delta_units)
 
     # Editing one sentence re-embeds only the chunk(s) whose text changed.
     alpha = library / "alpha.txt"
@@ -139,6 +141,7 @@ def test_update_embeds_only_added_and_changed_text(tmp_path, library, pipeline):
     changed = update(tmp_path / "index", library, counting, pipeline, cache)
     assert changed.changed == ["alpha"]
     assert counting.embedded and all("31个" in text for text in counting.embedded)
+    assert any(u.text in counting.embedded for u in changed.index.evidence.units if "31个" in u.text)
 
 
 def test_remove_drops_a_document_persistently(tmp_path, library, embeddings, pipeline):
@@ -152,6 +155,7 @@ def test_remove_drops_a_document_persistently(tmp_path, library, embeddings, pip
     for reopened in (index, LibraryIndex.open(tmp_path / "index", embeddings=embeddings, pipeline=pipeline)):
         assert [d.doc_id for d in reopened.documents()] == ["alpha", "gamma"]
         assert all(c.doc_id != "beta" for c in reopened.chunks)
+        assert reopened.evidence is not None and {u.doc_id for u in reopened.evidence.units} == {"alpha", "gamma"}
         assert all(not r[0].startswith("beta") for r in search(reopened, embeddings, "carbon market"))
     with pytest.raises(DocumentNotFoundError):
         index.remove("beta")

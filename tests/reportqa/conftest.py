@@ -52,6 +52,8 @@ def write_catalog(path: Path, entries: dict[str, dict]) -> Path:
     """Write a registry TOML file; each entry is a flat table plus a ``source`` table."""
 
     def value(v: object) -> str:
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
         return str(v) if isinstance(v, int) else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines: list[str] = []

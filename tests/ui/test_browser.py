@@ -1,7 +1,9 @@
 """The real app in a real (headless) Chromium: questions in both languages, citations, copying an
-answer, uploading and removing a report, stopping a model mid-answer.
+answer, uploading and removing a report, stopping a model mid-answer; the phone layout (390x844),
+the rating state, and the chat following answers on a desktop unless the user scrolled up.
 
-Screenshots of every step are saved in the test's tmp dir (see the ``screenshots`` print).
+Screenshots of every step are saved in the test's tmp dir, or for the layout tests under the app's
+data dir in ``screenshots/`` (see the ``screenshots`` prints).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from ui.app import DEFAULT_EXAMPLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -78,6 +82,22 @@ def assert_copied_with_references(page, turn, copied: str, *, references: str) -
         assert line.endswith("”") and quote[:50] in line, (line, quote)
 
 
+def assert_each_marker_highlights_its_own_claim(page, turn) -> None:
+    """Clicking the second claim's marker highlights the second claim's span, not the first's."""
+    numbers = list(dict.fromkeys(int(n) for n in turn.locator(".rq-cite").evaluate_all("bs => bs.map(b => b.dataset.n)")))
+    assert len(numbers) >= 2, turn.inner_text()
+    lines = turn.locator(".rq-text").inner_text().splitlines()
+    highlighted = []
+    for n in numbers[:2]:
+        turn.locator(f".rq-cite[data-n='{n}']").first.click()
+        mark = page.locator(f"#rq-sources .rq-src.active[data-n='{n}'] mark")
+        mark.wait_for(state="visible", timeout=30_000)
+        highlighted.append(without_markers(mark.inner_text()))
+        claim = next(line for line in lines if f"[{n}]" in line)
+        assert highlighted[-1] and highlighted[-1] in without_markers(claim).lstrip("-"), (n, claim, highlighted[-1])
+    assert highlighted[0] != highlighted[1]
+
+
 def choose_document(page, doc_id: str) -> None:
     page.locator("#rq-remove-choice input").click()
     page.get_by_role("option", name=re.compile(re.escape(f"({doc_id})"))).click()
@@ -109,6 +129,13 @@ def page(chromium, served_app, tmp_path):
     yield page
     context.close()
     assert dialogs == [], f"a script ran in the page: {dialogs}"
+
+
+def test_each_claims_marker_highlights_that_claims_own_span(page, served_app, tmp_path):
+    # A list question: one claim per listed item, several from the same passage.
+    turn = ask(page, "安晓明的文章认为“一带一路”数字经济合作面临哪些挑战？")
+    assert_each_marker_highlights_its_own_claim(page, turn)
+    page.screenshot(path=tmp_path / "second_claim_highlighted.png", full_page=True)
 
 
 def test_questions_citations_copy_upload_and_removal_in_both_languages(page, served_app, tmp_path):
@@ -292,3 +319,109 @@ def test_a_local_model_answer_streams_after_the_instant_extract_and_can_be_stopp
 
     [entry] = FeedbackStore(served_app.settings.feedback_path).entries("down")
     assert (entry.question, entry.comment, entry.backend) == (ZH_QUESTION, "应写明开通时间", "local")
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 1000}
+# The chat's scrolling box, found as the page's script finds it (ui/phone_layout.py).
+CHAT_SCROLLER_JS = """() => {
+  for (let node = document.querySelector('#rq-chat .rq-chat'); node && node !== document.body; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    if (/(auto|scroll)/.test(style.overflowY) && node.scrollHeight > node.clientHeight + 1) {
+      return {top: node.scrollTop, height: node.scrollHeight, client: node.clientHeight};
+    }
+  }
+  return null;
+}"""
+
+
+def screenshots_dir(served_app) -> Path:
+    """Screenshots to look at, kept under the app's data dir (a pytest tmp dir)."""
+    shots = served_app.settings.data_dir / "screenshots"
+    shots.mkdir(exist_ok=True)
+    print(f"screenshots: {shots}")
+    return shots
+
+
+def box_of(page, selector: str) -> dict:
+    return page.locator(selector).first.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: r.height,"
+        " lines: Math.round(r.height / parseFloat(getComputedStyle(e).lineHeight))}; }")
+
+
+def test_phone_layout_example_answer_in_view_and_rating_state(chromium, served_app):
+    shots = screenshots_dir(served_app)
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(served_app.url)
+        page.wait_for_function("document.querySelector('.rq-title h1')?.textContent === '报告问答'", timeout=60_000)
+        page.screenshot(path=shots / "phone_01_start.png")
+        # A compact header: the title on one line, the subtitle on at most two, nothing wider than the screen.
+        header, title, subtitle = box_of(page, "#rq-header"), box_of(page, ".rq-title h1"), box_of(page, ".rq-title p")
+        assert title["lines"] == 1, title
+        assert subtitle["lines"] <= 2, subtitle
+        assert header["height"] <= 120, f"the header is {header['height']}px high on a 844px screen"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+        # Tapping an example brings its answer into view (on a phone it is above the examples).
+        page.locator("#rq-examples button").first.tap()
+        turn = last_turn(page)
+        turn.locator(".rq-foot").wait_for(timeout=ANSWER_TIMEOUT)
+        page.wait_for_timeout(800)  # the smooth scroll
+        answer = box_of(page, "#rq-chat .rq-turn:last-child .rq-a")
+        assert 0 <= answer["top"] < PHONE["height"] - 40, f"the answer starts at {answer['top']}px, off the screen"
+        page.screenshot(path=shots / "phone_02_example_answer.png")
+
+        # 👎 with a comment, then 👍: the chosen thumb shows as selected and the comment stays.
+        page.locator("#rq-comment textarea").fill("应写明开通时间")
+        page.locator("#rq-down").tap()
+        expect(page.locator("#rq-feedback-message")).to_contain_text("应写明开通时间", timeout=30_000)
+        expect(page.locator("#rq-down")).to_have_class(re.compile(r"\brq-rated\b"))
+        page.locator("#rq-up").tap()
+        expect(page.locator("#rq-up")).to_have_class(re.compile(r"\brq-rated\b"), timeout=30_000)
+        expect(page.locator("#rq-down")).not_to_have_class(re.compile(r"\brq-rated\b"))
+        page.locator("#rq-feedback").screenshot(path=shots / "phone_03_rated.png")
+        from ui.feedback_store import FeedbackStore
+
+        entry = FeedbackStore(served_app.settings.feedback_path).entries()[-1]
+        assert (entry.rating, entry.comment) == ("up", "应写明开通时间")
+    finally:
+        context.close()
+
+
+def test_desktop_chat_follows_answers_unless_scrolled_up(chromium, served_app):
+    shots = screenshots_dir(served_app)
+    context = chromium.new_context(locale="en-US", viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(served_app.url)
+        page.wait_for_function("document.querySelector('.rq-title h1')?.textContent === 'Report Q&A'", timeout=60_000)
+        for question in (EN_QUESTION, ZH_QUESTION, LONG_ANSWER_QUESTION, *DEFAULT_EXAMPLES):
+            ask(page, question)
+            page.wait_for_timeout(500)
+            box = page.evaluate(CHAT_SCROLLER_JS)
+            if box is not None and box["height"] > box["client"] + 200:  # the answers overflow the chat box
+                break
+        assert box is not None, "the answers should overflow the chat box"
+        assert box["top"] + box["client"] >= box["height"] - 48, box  # followed to the end
+        page.screenshot(path=shots / "desktop_01_followed.png")
+
+        # The user scrolls up to read; a re-render (switching the interface language) leaves them there.
+        page.locator("#rq-chat").hover()
+        page.mouse.wheel(0, -5000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(CHAT_SCROLLER_JS)["top"] == 0
+        page.locator("#rq-lang label", has_text="中文").click()
+        page.wait_for_function("document.querySelector('.rq-title h1').textContent === '报告问答'", timeout=30_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(CHAT_SCROLLER_JS)["top"] == 0, "the chat jumped while the user was reading above"
+
+        # Asking again follows the new answer.
+        ask(page, "What do the reports recommend for global digital governance?")
+        page.wait_for_timeout(500)
+        box = page.evaluate(CHAT_SCROLLER_JS)
+        assert box["top"] + box["client"] >= box["height"] - 48, box
+        page.screenshot(path=shots / "desktop_02_new_answer.png")
+    finally:
+        context.close()

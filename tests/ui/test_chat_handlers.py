@@ -172,7 +172,8 @@ def test_stop_keeps_the_preview_and_closes_the_stream(tmp_path):
 
     update = handlers.stop(conversation, "zh")
     turn = conversation.turns[0]
-    assert turn.status == "stopped" and turn.stream is None and assistant.closed
+    # Stopped between the preview and the model: the model's stream was never started.
+    assert turn.status == "stopped" and turn.stream is None and len(assistant.calls) == 1
     assert "生成已停止" in update.chat and "摘录：2023年" in text_of(update.chat)
     assert list(handlers.generate(conversation, "zh"))[-1].chat == update.chat  # nothing left to stream
     assert conversation.history() == [{"q": "数字经济规模有多大？", "a": turn.preview.answer}]
@@ -190,13 +191,15 @@ class GatedAssistant:
         self.closed = threading.Event()
         self.streams: list = []
 
-    def stream(self, question, history=()):
+    def preview(self, question, history=()):
+        return self.script[0]
+
+    def stream(self, question, history=(), *, preview=None):
         self.streams.append(stream := self._items())
         return stream
 
     def _items(self):
         try:
-            yield self.script[0]
             for item in self.script[1:]:
                 self.waiting.set()
                 self.gate.acquire()
@@ -269,7 +272,7 @@ def test_rating_stores_the_answer_with_its_cited_spans(tmp_path):
     handlers, _ = make_handlers(tmp_path, [ScriptedAssistant(generative_script())])
     assert handlers.rate(Conversation(), "up", "", "en") == "There is no answer to rate yet."
     conversation, _ = ask(handlers, "数字经济规模有多大？")
-    assert handlers.rate(conversation, "down", "  数字不对  ", "zh") == "谢谢，评价已保存。"
+    assert handlers.rate(conversation, "down", "  数字不对  ", "zh") == "谢谢，评价已保存。 意见：“数字不对”"
     handlers.rate(conversation, "up", "其实是对的", "zh")  # changing one's mind updates the same entry
 
     [entry] = handlers.feedback_store.entries()
@@ -277,6 +280,24 @@ def test_rating_stores_the_answer_with_its_cited_spans(tmp_path):
     assert entry.question == "数字经济规模有多大？" and entry.answer.startswith("数字经济规模达到")
     assert [c["quote"] for c in entry.citations] == ["2023年数字经济规模达到53.9万亿元", "Green bonds"]
     assert entry.citations[0]["start"] == span(EVIL_TEXT, "2023年数字经济规模达到53.9万亿元")[0]
+
+
+def test_changing_the_rating_keeps_the_comment_and_the_chosen_thumb_is_known(tmp_path):
+    handlers, _ = make_handlers(tmp_path, [ScriptedAssistant(generative_script())] * 2)
+    conversation, _ = ask(handlers, "数字经济规模有多大？")
+    assert handlers.feedback_state(conversation) == (None, "")
+    handlers.rate(conversation, "down", "应写明年份", "zh")
+    assert handlers.feedback_state(conversation) == ("down", "应写明年份")
+    # The comment box is emptied after saving; switching to 👍 with it empty keeps the comment.
+    assert handlers.rate(conversation, "up", "", "en") == "Thank you, your rating was saved. Comment: “应写明年份”"
+    [entry] = handlers.feedback_store.entries()
+    assert (entry.rating, entry.comment) == ("up", "应写明年份")
+    assert handlers.feedback_state(conversation) == ("up", "应写明年份")
+    handlers.rate(conversation, "up", "年份已补", "zh")  # a new comment replaces it
+    assert handlers.feedback_store.entries()[0].comment == "年份已补"
+    # The next answer starts unrated.
+    conversation, _ = ask(handlers, "绿色债券呢？", conversation)
+    assert handlers.feedback_state(conversation) == (None, "")
 
 
 def test_a_second_generate_step_does_not_pull_from_the_same_stream(tmp_path):

@@ -62,13 +62,48 @@ def test_export_writes_the_dev_set_format(store, tmp_path):
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [list(item)[:7] for item in items] == [DEV_SET_FIELDS] * 3
     up, down, refused = items
-    assert up["id"] == "fb-0001" and up["type"] == "feedback" and up["lang"] == "zh"
+    assert up["id"] == "fb-0001" and up["type"] == "feedback" and up["lang"] == "zh" and up["draft"] is True
+    assert up["answer"] == "53.9万亿元[1]。"
     assert up["evidence"] == [{"doc": "alpha", "quote": "2023年数字经济规模达到53.9万亿元"}]  # deduplicated
-    assert (up["rating"], up["comment"], up["backend"], up["manifest_hash"]) == ("up", "", "local", "m1")
-    quote = down["evidence"][0]["quote"]
+    meta = up["meta"]
+    assert (meta["rating"], meta["comment"], meta["backend"], meta["manifest_hash"]) == ("up", "", "local", "m1")
+    # A wrong answer and what it cited are no gold: kept for the reviewer in meta only.
+    assert down["answer"] == "" and down["evidence"] == []
+    quote = down["meta"]["cited"][0]["quote"]
     assert quote.startswith("Green bonds financed renewable energy projects x") and len(quote) == 150
-    assert (down["rating"], down["comment"], down["answer"]) == ("down", "wrong: renewables", "They fund coal [1].")
-    assert refused["evidence"] == [] and refused["refused"] is True and refused["key_facts"] == []
+    assert (down["meta"]["rating"], down["meta"]["comment"], down["meta"]["rated_answer"]) == (
+        "down", "wrong: renewables", "They fund coal [1].")
+    assert refused["evidence"] == [] and refused["meta"]["refused"] is True and refused["key_facts"] == []
+    assert refused["type"] == "feedback"  # refused, and the refusal was rated wrong: answerable
+
+
+def test_exported_feedback_is_a_suite_eval_loads_and_scores(store, tmp_path, monkeypatch, capsys):
+    """Ratings -> ``reportqa feedback export`` -> ``load_suite``, and each item scores what it has."""
+    from evals.item_scores import score_item
+    from evals.suite import load_suite
+
+    refused_up = store.add(rating="up", question="火星上有报告吗？", answer="资料中没有找到。", language="zh",
+                           refused=True, backend="extractive")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "feedback.jsonl"
+    assert main(["feedback", "export", "--out", str(out)]) == 0
+    items = load_suite(out)
+    assert [(i.id, i.type, i.answerable, i.draft) for i in items] == [
+        ("fb-0001", "feedback", True, True), ("fb-0002", "feedback", True, True),
+        ("fb-0003", "feedback", True, True), (f"fb-{refused_up:04d}", "unanswerable", False, True)]
+    assert items[1].meta["comment"] == "wrong: renewables"
+    passage = {"doc_id": "alpha", "text": "2023年数字经济规模达到53.9万亿元。", "rank": 1}
+    record = {"answer": "53.9万亿元[1]。", "refused": False, "citations": [passage], "retrieved": [passage]}
+    scores = [score_item(item, record) for item in items]
+    assert scores[0]["recall@1"] == 1.0 and scores[0]["citation_precision"] == 1.0 and scores[0]["token_f1"] == 1.0
+    assert "key_fact_recall" not in scores[0]  # no key facts yet
+    # nothing gold but the question (and, for an English question, the script of the answer)
+    assert set(scores[1]) - {"english_without_chinese", "english_lead"} == {"language_match", "false_refusal", "has_citation"}
+    assert scores[3] == {"language_match": 1.0, "refusal": 0.0}
+    # The exported item keeps the format: written back, it loads the same.
+    again = tmp_path / "again.jsonl"
+    again.write_text("".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    assert load_suite(again) == items
 
 
 def test_cli_export(store, tmp_path, monkeypatch, capsys):

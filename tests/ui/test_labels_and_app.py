@@ -68,3 +68,14 @@ def test_the_app_builds_with_a_queue_and_limits(tmp_path):
 def test_bad_options_are_refused(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         make_app(tmp_path, **options)
+
+
+def test_indexing_shows_one_progress_indicator_on_the_library_message(tmp_path):
+    """Adding reports reports progress in the interface language on the message box only, not as
+    the index's English tqdm bars copied onto every output of the event."""
+    app = make_app(tmp_path)
+    message = next(block for block in app.blocks.values() if getattr(block, "elem_id", None) == "rq-library-message")
+    [add] = [fn for fn in app.fns.values() if fn.name == "add_uploads"]
+    assert len(add.outputs) > 1
+    assert [block._id for block in add.show_progress_on] == [message._id]
+    assert add.tracks_progress and add.fn.__defaults__[0].track_tqdm is False

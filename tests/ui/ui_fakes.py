@@ -90,10 +90,16 @@ class ScriptedAssistant:
         self.calls: list[tuple[str, list]] = []
         self.closed = False
 
-    def stream(self, question: str, history=()) -> Iterator:
+    def preview(self, question: str, history=()):
+        """The script's first item (the preview, or the extractive back-end's final answer)."""
         self.calls.append((question, list(history)))
+        return self.script[0]
+
+    def stream(self, question: str, history=(), *, preview=None) -> Iterator:
+        if preview is None:
+            self.calls.append((question, list(history)))
         try:
-            yield from self.script
+            yield from self.script[1:] if preview is not None else self.script
         except GeneratorExit:
             self.closed = True
             raise

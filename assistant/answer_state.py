@@ -1,0 +1,38 @@
+"""The state an answer pipeline passes from stage to stage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer import Claim, Evidence, Language, RefusalReason
+from index.search_result import SearchResult
+
+History = Sequence[Mapping[str, str]]
+
+
+@dataclass
+class AnswerState:
+    """Inputs (``question``, ``history``, ``language``) and what the stages add, in order:
+    ``standalone`` (follow-ups resolved), ``results`` (retrieved chunks), ``evidence`` (selected
+    units, numbered), ``claims`` and ``lead_text``/``draft`` (composition), ``dropped`` (claims
+    verification removed), ``refusal`` (set by whichever stage decides the reports do not answer;
+    later stages then do nothing)."""
+
+    question: str
+    language: Language
+    history: History = ()
+    standalone: str = ""
+    results: list[SearchResult] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    refusal: RefusalReason | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def done(self) -> bool:
+        return self.refusal is not None

@@ -1,0 +1,245 @@
+"""Choose the evidence: the few units of the retrieved chunks that answer the question.
+
+A unit's score is its dense cosine similarity to the question (the embedder matches English
+questions to Chinese text), plus the question's lexical overlap with it (character bigrams and
+words; weighted by the question's language, since bigrams of an English question mean nothing),
+plus a small prior for units of higher-ranked chunks. Structure then adds what a unit needs:
+a lead or heading brings the list items it introduces, and a unit that opens with a connective
+("其中", "此外", "This") brings the sentence before it, which names what its figures measure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer import Evidence
+from assistant.answer_state import AnswerState
+from assistant.similarity import lexical_overlap, without_book_titles
+from assistant.stage import Stage
+from index.evidence_store import EvidenceStore
+from ingest.document import Chunk
+from ingest.evidence_units import EvidenceUnit
+from ingest.language import detect_language
+from ingest.sentence_splitter import split_sentences
+
+# A unit opening like this continues the sentence before it (its subject is there).
+_CONNECTIVE = re.compile(
+    r"^(?:其中|此外|另外|同时|而且|并且|但是?|然而|因此|所以|这|该|其|此|上述|对此|为此|与此同时|"
+    r"(?:This|These|That|It|Its|They|Their|Meanwhile|However|Moreover|Of these)\b)"
+)
+# A following sentence opening like this elaborates on the one before ("具体而言，投资方面…").
+_ELABORATION = re.compile(r"^(?:具体而言|具体来看|具体来说|具体地|例如|比如|譬如|其中|此外|另外|同时|特别是|尤其是|"
+                          r"(?:For example|For instance|Specifically|In particular)\b)")
+
+
+class EvidenceSelector(Stage):
+    name = "select"
+
+    @dataclass(frozen=True)
+    class Config:
+        # Answer units (before list items and context). Dev set: 3 kept key facts of 2-fact
+        # questions split across sentences; more added distractors to the model's prompt.
+        max_units: int = 3
+        # Units scoring within this of the best are kept, by question language. Dev set
+        # (`answer_benchmark.py select --sweep select.margin_zh=...`): zh 0.1 -> 0.2 raised
+        # evidence found 0.71 -> 0.74 and key facts 0.77 -> 0.80 for 0.03 precision; en (dense
+        # cosines across languages spread wider) 0.2 cost 0.16 precision for +0.02 key facts.
+        margin_zh: float = 0.2
+        margin_en: float = 0.1
+        # Character budget for answer and context units (list items have their own cap).
+        max_chars: int = 450
+        max_items: int = 8
+        max_item_chars: int = 600
+        # A unit this short that opens its paragraph is a heading in all but name: it brings up to
+        # max_following sentences after it (dev: "…进入酝酿调整期。" answered "why" with itself).
+        heading_like_chars: int = 30
+        max_following: int = 3
+        max_elaborations: int = 2
+        heading_reach: int = 160  # characters before a chunk searched for its headings
+        lexical_weight_zh: float = 0.5
+        lexical_weight_en: float = 0.2
+        rank_prior: float = 0.03
+        min_unit_chars: int = 6
+
+    def __init__(self, embeddings, store: Callable[[], EvidenceStore | None], config: Config | None = None,
+                 *, cache_size: int = 2048):
+        super().__init__(config)
+        if not callable(getattr(embeddings, "encode_query", None)):
+            raise ValueError("embeddings must provide encode_query / encode_documents (VectorEmbeddings)")
+        if self.config.max_units < 1 or self.config.max_chars < 20:
+            raise ValueError("max_units must be at least 1 and max_chars at least 20")
+        self.embeddings = embeddings
+        self.store = store
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    # ----------------------------------------------------------------------------- run
+    def run(self, state: AnswerState) -> AnswerState:
+        question = state.standalone or state.question
+        candidates = self.candidates(state)
+        if not candidates:
+            state.evidence = []
+            return state
+        units = [c[0] for c in candidates]
+        scores, cosines = self.score(question, units, [c[1] for c in candidates], [c[2] for c in candidates])
+        cosine_of = {u.unit_id: float(c) for u, c in zip(units, cosines)}
+        titles = {r.chunk.doc_id: r.chunk.doc_title for r in reversed(state.results)}
+        pages = {c[0].unit_id: c[3].page for c in candidates}
+        state.evidence = [
+            Evidence(n=n, unit=u, doc_title=titles.get(u.doc_id, u.doc_id), page=pages.get(u.unit_id),
+                     score=score, cosine=cosine_of.get(u.unit_id, 0.0), role=role)
+            for n, (u, score, role) in enumerate(self.choose(question, units, scores), start=1)
+        ]
+        return state
+
+    def candidates(self, state: AnswerState) -> list[tuple[EvidenceUnit, np.ndarray, int, Chunk]]:
+        """``(unit, vector, chunk rank, chunk)`` for every unit of the retrieved chunks."""
+        store = self.store()
+        seen: set[str] = set()
+        out = []
+        for rank, result in enumerate(state.results):
+            chunk = result.chunk
+            if store is not None and len(store):
+                # Headings sit between chunks (the chunk carries them as its section path): the
+                # ones just before a chunk can lead the list of sub-headings inside it.
+                before = [i for i in store.in_span(chunk.doc_id, chunk.start - self.config.heading_reach, chunk.start)
+                          if store.units[i].kind == "heading"]
+                rows = before + store.in_chunk(chunk)
+                pairs = [(store.units[i], store.vectors[i]) for i in rows]
+            else:
+                pairs = self._units_of(chunk)
+            for unit, vector in pairs:
+                if unit.unit_id in seen or len(unit.text) < self.config.min_unit_chars:
+                    continue
+                seen.add(unit.unit_id)
+                out.append((unit, vector, rank, chunk))
+        return out
+
+    def score(self, question: str, units: list[EvidenceUnit], vectors: list[np.ndarray],
+              ranks: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``(score, dense cosine)`` of every unit."""
+        query = np.asarray(self.embeddings.encode_query(question), dtype=np.float32).reshape(-1)
+        dense = np.stack(vectors).astype(np.float32) @ query
+        weight = self.config.lexical_weight_zh if detect_language(question) == "zh" else self.config.lexical_weight_en
+        topic = without_book_titles(question)
+        lexical = np.array([lexical_overlap(topic, u.text) for u in units], dtype=np.float32)
+        depth = max(ranks) + 1
+        prior = np.array([self.config.rank_prior * (depth - r) / depth for r in ranks], dtype=np.float32)
+        return dense + weight * lexical + prior, dense
+
+    def choose(self, question: str, units: list[EvidenceUnit], scores: np.ndarray) -> list[tuple[EvidenceUnit, float, str]]:
+        """``(unit, score, role)`` of the chosen units, in the order they are numbered."""
+        cfg = self.config
+        margin = cfg.margin_zh if detect_language(question) == "zh" else cfg.margin_en
+        order = [int(i) for i in np.argsort(-scores, kind="stable")]
+        selectable = [i for i in order if units[i].answerable or self._items(units[i])]
+        if not selectable:
+            return []
+        best = float(scores[selectable[0]])
+        chosen: dict[str, tuple[EvidenceUnit, float, str]] = {}
+        budget = {"answer": cfg.max_chars, "item": cfg.max_item_chars}
+
+        def add(unit: EvidenceUnit, score: float, role: str) -> bool:
+            pool = "item" if role == "item" else "answer"
+            if unit.unit_id in chosen or (len(unit.text) > budget[pool] and chosen):
+                return False
+            chosen[unit.unit_id] = (unit, score, role)
+            budget[pool] -= len(unit.text)
+            return True
+
+        picked = 0
+        for i in selectable:
+            unit, score = units[i], float(scores[i])
+            if picked >= cfg.max_units or score < best - margin:
+                break
+            if unit.unit_id in chosen or (unit.answerable and not add(unit, score, "answer")):
+                continue
+            picked += 1
+            for context in self._before(unit):
+                add(context, score, "context")
+            items = self._items(unit)
+            for item in items[: cfg.max_items]:
+                add(item, score, "item")
+            if not items:
+                for context in self._after(unit):
+                    add(context, score, "context")
+        return self._group(list(chosen.values()))
+
+    # -------------------------------------------------------------------------- structure
+    def _items(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
+        """The list items ``unit`` introduces (none when it is not a lead)."""
+        store = self.store()
+        return [store.units[i] for i in store.items_of(unit.unit_id)] if store is not None else []
+
+    def _before(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
+        """What a unit needs in front of it: a list item's lead, or the sentence before one that
+        opens with a connective ("其中", "此外", "This")."""
+        store = self.store()
+        if store is None:
+            return []
+        if unit.lead is not None:
+            lead = store.unit(unit.lead)
+            return [lead] if lead is not None and lead.answerable else []
+        previous = store.previous_of(unit.unit_id)
+        if _CONNECTIVE.match(unit.text) and previous is not None and previous.answerable and previous.paragraph == unit.paragraph:
+            return [previous]
+        return []
+
+    def _after(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
+        """What a unit announces after it: a short heading-like sentence ("…进入酝酿调整期。" on a
+        line of its own, or opening its paragraph) brings the sentences that follow it; any unit
+        brings following sentences of its paragraph that open with an elaborating connective
+        ("具体而言", "例如", "此外")."""
+        store = self.store()
+        if store is None:
+            return []
+        cfg = self.config
+        out: list[EvidenceUnit] = []
+        previous = store.previous_of(unit.unit_id)
+        opens_paragraph = previous is None or previous.paragraph != unit.paragraph
+        current = unit
+        if len(unit.text) <= cfg.heading_like_chars and opens_paragraph:
+            while len(out) < cfg.max_following:
+                current = store.next_of(current.unit_id)
+                if current is None or not current.answerable or current.kind == "list_item":
+                    break
+                if out and current.paragraph != out[0].paragraph:
+                    break
+                out.append(current)
+            return out
+        while len(out) < cfg.max_elaborations:
+            current = store.next_of(current.unit_id)
+            if current is None or current.paragraph != unit.paragraph or not _ELABORATION.match(current.text):
+                break
+            out.append(current)
+        return out
+
+    @staticmethod
+    def _group(chosen: list[tuple[EvidenceUnit, float, str]]) -> list[tuple[EvidenceUnit, float, str]]:
+        """Reading order within a document; documents ordered by their best unit."""
+        best: dict[str, float] = {}
+        for u, s, _ in chosen:
+            best[u.doc_id] = max(best.get(u.doc_id, -9.0), s)
+        return sorted(chosen, key=lambda c: (-best[c[0].doc_id], c[0].start))
+
+    # ------------------------------------------------------------------ index without units
+    def _units_of(self, chunk: Chunk) -> list[tuple[EvidenceUnit, np.ndarray]]:
+        """Sentences of a chunk as units, embedded now (an index built without units)."""
+        spans = split_sentences(chunk.text)
+        units = [
+            EvidenceUnit(f"{chunk.doc_id}:{chunk.start + s}-{chunk.start + e}", chunk.doc_id, chunk.start + s,
+                         chunk.start + e, chunk.text[s:e], "sentence", chunk.section)
+            for s, e in spans
+        ]
+        missing = [u.text for u in units if u.text not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embeddings.encode_documents(missing)):
+                self._vectors[text] = np.asarray(vector, dtype=np.float32)
+            while len(self._vectors) > self._cache_size:
+                self._vectors.popitem(last=False)
+        return [(u, self._vectors[u.text]) for u in units]

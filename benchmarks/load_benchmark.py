@@ -1,0 +1,201 @@
+"""Many people chatting at once: latency and errors of one server under N concurrent chats.
+
+    python benchmarks/load_benchmark.py [--clients 20] [--rounds 3] [--backend extractive]
+                                        [--data-dir var] [--max-seconds 300] [--json out.json]
+
+Starts ``reportqa serve`` on 127.0.0.1 (a free port) in a child process over the index in
+``--data-dir`` (build it first: ``reportqa index build``), then runs ``--clients`` gradio_client
+sessions at once, each asking ``--rounds`` dev-set questions one after the other the way the
+browser does: the ``/start`` step (question, retrieval, preview; for the extractive back-end the
+whole answer), then the ``/generate`` step (the model's answer). No new question is sent after
+``--max-seconds``. Reports p50/p95 of the time to the first visible answer (end of ``/start``)
+and to the final answer, per-chat throughput and errors (exceptions and error bubbles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEV_SET = REPO / "evals" / "datasets" / "reports_dev.jsonl"
+
+
+@dataclass
+class Chat:
+    client: int
+    round: int
+    question: str
+    first_visible: float | None = None  # seconds from sending to the end of /start
+    total: float | None = None  # seconds from sending to the end of /generate
+    error: str | None = None
+
+
+def questions() -> list[tuple[str, str]]:
+    """(question, language) pairs, alternating zh and en."""
+    items = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    zh = [(i["question"], "zh") for i in items if i["lang"] == "zh"]
+    en = [(i["question"], "en") for i in items if i["lang"] == "en"]
+    return [pair for both in zip(zh, en) for pair in both]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(data_dir: Path, backend: str, port: int, env_overrides: dict[str, str]) -> subprocess.Popen:
+    env = {**os.environ, "REPORTQA_ASSISTANT__BACKEND": backend, **env_overrides}
+    command = [sys.executable, "-m", "reportqa", "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1",
+               "--port", str(port)]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_until_serving(server: subprocess.Popen, timeout: float) -> str:
+    """The server's URL once it prints it (it loads models and the index first)."""
+    deadline = time.monotonic() + timeout
+    assert server.stdout is not None
+    for line in server.stdout:
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/?)", line)
+        if match:
+            threading.Thread(target=server.stdout.read, daemon=True).start()  # keep the pipe drained
+            return match.group(1)
+        if time.monotonic() > deadline:
+            break
+    server.kill()
+    raise SystemExit("the server did not start; is there an index in --data-dir?")
+
+
+def run_client(url: str, number: int, rounds: int, asked: list[tuple[str, str]], backend: str, passages: int,
+               start: threading.Barrier, deadline: float, results: list[Chat], timeout: float) -> None:
+    from gradio_client import Client
+
+    try:
+        client = Client(url, verbose=False)
+    except Exception as exc:  # noqa: BLE001 - counted as an error of this client's chats
+        start.wait()
+        results.append(Chat(number, 0, "", error=f"connect: {exc}"))
+        return
+    start.wait()
+    for round_number in range(rounds):
+        if time.monotonic() > deadline:
+            break
+        question, language = asked[(number + round_number * 7) % len(asked)]
+        chat = Chat(number, round_number, question)
+        results.append(chat)
+        sent = time.monotonic()
+        try:
+            shown = client.submit(question, backend, passages, language, api_name="/start").result(timeout=timeout)
+            chat.first_visible = time.monotonic() - sent
+            final = client.submit(language, api_name="/generate").result(timeout=timeout)
+            chat.total = time.monotonic() - sent
+            if "rq-error" in str(final[0]) or "rq-error" in str(shown[0]):
+                chat.error = "error bubble in the answer"
+        except Exception as exc:  # noqa: BLE001 - reported per chat
+            chat.error = f"{type(exc).__name__}: {exc}"
+
+
+def warm_up(url: str, asked: tuple[str, str], backend: str, passages: int, timeout: float) -> None:
+    """One chat before the clock starts: models and caches load on first use."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    client.submit(asked[0], backend, passages, asked[1], api_name="/start").result(timeout=timeout)
+    client.submit(asked[1], api_name="/generate").result(timeout=timeout)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise(chats: list[Chat], wall: float) -> dict:
+    answered = [c for c in chats if c.error is None and c.total is not None]
+    first = [c.first_visible for c in chats if c.first_visible is not None]
+    total = [c.total for c in answered]
+    return {
+        "chats": len(chats), "answered": len(answered), "errors": len(chats) - len(answered),
+        "first_visible_p50": statistics.median(first) if first else None,
+        "first_visible_p95": percentile(first, 0.95) if first else None,
+        "total_p50": statistics.median(total) if total else None,
+        "total_p95": percentile(total, 0.95) if total else None,
+        "answers_per_second": len(answered) / wall if wall else None, "wall_seconds": wall,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="questions per client, one after the other")
+    parser.add_argument("--backend", default="extractive", choices=("extractive", "local"))
+    parser.add_argument("--passages", type=int, default=5)
+    parser.add_argument("--data-dir", type=Path, default=REPO / "var", help="data dir holding the index")
+    parser.add_argument("--max-seconds", type=float, default=300.0, help="no new question after this long")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds one step may take")
+    parser.add_argument("--set", action="append", default=[], metavar="ENV=VALUE",
+                        help="extra REPORTQA_* settings for the server, e.g. REPORTQA_UI__CONCURRENCY=2")
+    parser.add_argument("--json", type=Path, help="also write the summary and every chat here")
+    parser.add_argument("--url", help="measure a server already running here instead of starting one")
+    args = parser.parse_args()
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    server = None if args.url else start_server(args.data_dir, args.backend, free_port(), overrides)
+    try:
+        url = args.url or wait_until_serving(server, timeout=600)
+        asked = questions()
+        warm_up(url, asked[0], args.backend, args.passages, args.timeout)
+        results: list[Chat] = []
+        barrier = threading.Barrier(args.clients + 1)
+        clock = time.monotonic()
+        deadline = clock + args.max_seconds
+        threads = [threading.Thread(target=run_client, args=(url, n, args.rounds, asked, args.backend,
+                                                             args.passages, barrier, deadline, results,
+                                                             args.timeout))
+                   for n in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        began = time.monotonic()
+        for thread in threads:
+            thread.join()
+        summary = summarise(results, time.monotonic() - began)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    print(f"{args.clients} clients x {args.rounds} rounds, {args.backend}, settings {overrides or 'default'}")
+    print("| chats | answered | errors | first visible p50 | p95 | final p50 | p95 | answers/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {summary['chats']} | {summary['answered']} | {summary['errors']} | "
+          f"{seconds(summary['first_visible_p50'])} | {seconds(summary['first_visible_p95'])} | "
+          f"{seconds(summary['total_p50'])} | {seconds(summary['total_p95'])} | "
+          f"{seconds(summary['answers_per_second'])} |")
+    for chat in results:
+        if chat.error:
+            print(f"  client {chat.client} round {chat.round}: {chat.error[:200]}")
+    if args.json:
+        args.json.write_text(json.dumps({"settings": vars(args) | {"json": str(args.json), "data_dir": str(args.data_dir)},
+                                         "summary": summary, "chats": [asdict(c) for c in results]},
+                                        ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

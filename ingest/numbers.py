@@ -1,0 +1,104 @@
+"""Rewrite Chinese numbers and dates in English notation, for prompts that answer in English.
+
+A 1.5B model asked in English about a Chinese passage converts "90.3万" or "2亿美元" itself and
+often gets the magnitude wrong ("90.3 million", "$2 billion"). Doing the conversion before the
+model reads the passage turns an arithmetic task into copying: "903,000", "200 million US
+dollars", "October 18, 2023". Only the prompt's text changes; passages, offsets and citations keep
+the original.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_SCALE = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "万亿": Decimal(10) ** 12}
+_CURRENCY = {"美元": "US dollars", "人民币": "yuan", "元": "yuan", "韩元": "won", "日元": "yen",
+             "欧元": "euros", "英镑": "pounds"}
+_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_SCALED = re.compile(
+    rf"(?P<num>{_NUMBER})\s*(?P<more>多)?\s*(?P<scale>万亿|亿|万)\s*(?P<more2>多)?\s*"
+    r"(?P<cur>美元|人民币|韩元|日元|欧元|英镑|元)?"
+)
+_PLAIN_CURRENCY = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<cur>美元|韩元|日元|欧元|英镑|元)")
+_FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_YEAR_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_YEAR = re.compile(r"(\d{4})\s*年(?!代)")
+_DECADE = re.compile(r"(?:上世纪|20世纪)?\s*(\d0)\s*年代")
+_COUNT = re.compile(rf"({_NUMBER})\s*(?:个|多个|余个)")
+_PERCENT_WORD = re.compile(r"百分之(\d+(?:\.\d+)?)")
+
+
+def format_amount(value: Decimal) -> str:
+    """``value`` in English words for large magnitudes: 903000 -> "903,000",
+    2e8 -> "200 million", 1.5667e11 -> "156.67 billion"."""
+    for size, word in ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
+        if value >= size:
+            return f"{_plain(value / size)} {word}"
+    return _plain(value, thousands=True)
+
+
+def _plain(value: Decimal, *, thousands: bool = False) -> str:
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if thousands and "." not in text and len(text) > 4:
+        text = f"{int(text):,}"
+    return text
+
+
+def _scaled(match: re.Match) -> str:
+    value = Decimal(match["num"].replace(",", "")) * _SCALE[match["scale"]]
+    more = "over " if match["more"] or match["more2"] else ""
+    currency = f" {_CURRENCY[match['cur']]}" if match["cur"] else ""
+    return f" {more}{format_amount(value)}{currency} "
+
+
+def _month(m: str) -> str | None:
+    return _MONTHS[int(m) - 1] if 1 <= int(m) <= 12 else None
+
+
+def _full_date(match: re.Match) -> str:
+    month = _month(match[2])
+    return f" {month} {int(match[3])}, {match[1]} " if month else match[0]
+
+
+def _year_month(match: re.Match) -> str:
+    month = _month(match[2])
+    return f" {month} {match[1]} " if month else match[0]
+
+
+def _month_day(match: re.Match) -> str:
+    month = _month(match[1])
+    return f" {month} {int(match[2])} " if month else match[0]
+
+
+def english_numbers(text: str) -> str:
+    """``text`` with Chinese-notation amounts, dates, years and counts in English notation."""
+    text = _PERCENT_WORD.sub(r"\1%", text)
+    text = _SCALED.sub(_scaled, text)
+    text = _PLAIN_CURRENCY.sub(lambda m: f" {m['num']} {_CURRENCY[m['cur']]} ", text)
+    text = _FULL_DATE.sub(_full_date, text)
+    text = _YEAR_MONTH.sub(_year_month, text)
+    text = _MONTH_DAY.sub(_month_day, text)
+    text = _DECADE.sub(lambda m: f" the 19{m[1]}s " if "世纪" in m[0] else f" the {m[1]}s ", text)
+    text = _YEAR.sub(r" \1 ", text)
+    text = _COUNT.sub(r" \1 ", text)
+    return re.sub(r"[ \t]{2,}", " ", text)
+
+
+_ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers ``text`` states, thousands separators removed ("903,000" -> "903000")."""
+    return set(_ANY_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
+
+
+def numbers_in_any_notation(text: str) -> set[str]:
+    """Numbers of a Chinese text in its own and in English notation ("90.3万" -> 90.3, 903000)."""
+    return numbers_in(text) | numbers_in(english_numbers(text))

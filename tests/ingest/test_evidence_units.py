@@ -1,0 +1,97 @@
+"""Evidence units of the real bundled reports: spans, kinds and list structure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.evidence_units import ANSWER_KINDS, EvidenceSegmenter, EvidenceUnit
+from ingest.pipeline import IngestPipeline
+
+REPORTS = Path(__file__).resolve().parents[2] / "data" / "reports"
+
+
+@pytest.fixture(scope="module")
+def segmented() -> dict[str, tuple[str, list[EvidenceUnit]]]:
+    pipeline = IngestPipeline()
+    out = {}
+    for path in sorted(REPORTS.glob("*.txt")):
+        result = pipeline.run(path)
+        out[path.stem] = (result.document.text, pipeline.segmenter.segment(result.document, result.chunks))
+    return out
+
+
+def find(units: list[EvidenceUnit], needle: str) -> EvidenceUnit:
+    matches = [u for u in units if needle in u.text]
+    assert matches, f"no unit contains {needle!r}"
+    return matches[0]
+
+
+def test_every_unit_is_an_exact_span_and_units_do_not_overlap(segmented):
+    for text, units in segmented.values():
+        assert units
+        for unit in units:
+            assert text[unit.start : unit.end] == unit.text and unit.text.strip() == unit.text
+        ends = [(u.start, u.end) for u in sorted(units, key=lambda u: u.start)]
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+
+
+def test_enumerated_items_point_at_the_sentence_that_introduces_them(segmented):
+    _, units = segmented["003_12112d1d53d7aa15"]
+    lead = find(units, "这种机会争夺包括三个层面")
+    items = [u for u in units if u.lead == lead.unit_id]
+    assert [u.text[:2] for u in items] == ["一是", "二是", "三是"]
+    assert all(u.kind == "list_item" for u in items)
+
+
+def test_numbered_sub_headings_are_the_items_of_their_parent_heading(segmented):
+    _, units = segmented["003_12112d1d53d7aa15"]
+    parent = find(units, "二、“一带一路”数字经济合作面临的挑战")
+    assert parent.kind == "heading" and not parent.answerable
+    items = [u for u in units if u.lead == parent.unit_id]
+    assert len(items) == 6 and items[0].text.startswith("1.“数字鸿沟”挑战")
+
+
+def test_ordinal_lists_first_second(segmented):
+    _, units = segmented["004_aeb844f2ba35a293"]
+    first = find(units, "第一，推动共建国家加强区域性数字政策协调")
+    second = find(units, "第二，")
+    assert first.kind == second.kind == "list_item" and first.lead == second.lead is not None
+
+
+def test_captions_source_notes_and_contents_lines_are_never_answers(segmented):
+    _, units = segmented["003_12112d1d53d7aa15"]
+    assert find(units, "表1 我国数字服务贸易额规模及份额").kind == "caption"
+    assert find(units, "数据来源：联合国UNCTAD").kind == "source_note"
+    _, units = segmented["000_be7b19c0fddba15e"]
+    toc = [u for u in units if u.kind == "toc"]
+    assert toc and all(not u.answerable for u in toc)
+    assert {"caption", "source_note", "toc", "heading"}.isdisjoint(ANSWER_KINDS)
+
+
+def test_cover_labels_are_joined_with_what_they_label(segmented):
+    _, units = segmented["000_be7b19c0fddba15e"]
+    publisher = find(units, "出品方 _")
+    assert publisher.kind == "front_matter" and "上海赛博网络安全产业创新研究院" in publisher.text
+    _, units = segmented["003_12112d1d53d7aa15"]
+    assert find(units, "安晓明").kind == "front_matter"
+
+
+def test_long_sentences_are_cut_at_clauses():
+    from ingest.document import Document
+
+    text = "，".join(["数字经济合作不断深化并取得显著成效"] * 30) + "。"
+    document = Document(doc_id="d", title="t", text=text, source="d.txt", sha256="0")
+    units = EvidenceSegmenter(max_unit_chars=100).segment(document)
+    assert len(units) > 1 and all(len(u.text) <= 100 for u in units)
+    assert "".join(u.text for u in units).replace("，", "") == text.replace("，", "")
+
+
+def test_config_round_trips_and_validates():
+    segmenter = EvidenceSegmenter(max_unit_chars=120)
+    assert segmenter.config()["max_unit_chars"] == 120
+    with pytest.raises(ValueError, match="max_unit_chars"):
+        EvidenceSegmenter(max_unit_chars=5)
+    unit = EvidenceUnit("d:0-2", "d", 0, 2, "ab", "sentence")
+    assert EvidenceUnit.from_dict(unit.to_dict()) == unit

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ingest.numbers import english_numbers, format_amount, numbers_in, numbers_in_any_notation
+
+
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("创造90.3万个工作岗位", "903,000"),
+        ("拨款2亿美元用于数字经济", "200 million US dollars"),
+        ("市场规模为 14.2 万亿元", "14.2 trillion yuan"),
+        ("计划投资和贸易总额达1566.7亿元", "156.67 billion yuan"),
+        ("1000 多万线上观众", "over 10 million"),
+        ("2023年10月18日，习近平", "October 18, 2023"),
+        ("3月27日，美国总统", "March 27"),
+        ("2019年 8月“数字丝绸之路”国际合作会议", "August 2019"),
+        ("上世纪30年代大萧条", "the 1930s"),
+    ],
+)
+def test_chinese_notation_becomes_english_notation(chinese, english):
+    assert english in english_numbers(chinese)
+
+
+def test_amounts_keep_their_exact_digits():
+    assert format_amount(Decimal("293985000000")) == "293.985 billion"
+    assert format_amount(Decimal("58200")) == "58,200"
+    assert format_amount(Decimal("1200")) == "1200"
+
+
+def test_text_without_numbers_is_unchanged():
+    assert english_numbers("数字丝绸之路合作") == "数字丝绸之路合作"
+
+
+def test_numbers_in_any_notation_covers_both_notations():
+    assert {"90.3", "903000"} <= numbers_in_any_notation("韩国新政将创造90.3万个就业岗位")
+    assert numbers_in("from 53.57 to 1,767.23 TBPS") == {"53.57", "1767.23"}
