@@ -20,7 +20,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -221,6 +221,11 @@ class LibraryIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    @property
+    def version(self) -> int:
+        """This snapshot's number in its index folder (see ``Manifest.version``)."""
+        return self.manifest.version
+
     def status(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
@@ -230,6 +235,7 @@ class LibraryIndex:
             "documents": len(self.manifest.documents),
             "chunks": len(self.chunks),
             "manifest_sha256": Manifest.file_sha256(self.path),
+            "version": self.manifest.version,
             "built_at": self.manifest.built_at,
             "build_seconds": self.manifest.build_seconds,
             "chunker": self.manifest.chunker,
@@ -307,7 +313,8 @@ class LibraryIndex:
     @classmethod
     def update(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
                pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
-               lock_timeout: float = 0.0, store: StoreConfig | None = None) -> BuildResult:
+               lock_timeout: float = 0.0, store: StoreConfig | None = None,
+               ingested: Mapping[str | Path, Any] | None = None) -> BuildResult:
         """Bring the index in line with ``sources``: embed only added or changed documents,
         drop documents whose files are gone. The result equals a full :meth:`build` (same chunk
         ids, vectors and search results). Builds from scratch if there is no index yet; raises
@@ -316,9 +323,14 @@ class LibraryIndex:
         A file whose size and modification time (or, failing that, content hash) are those
         recorded in the manifest is not read again; when nothing changed nothing is written.
         When ``store`` names another place than the current snapshot's, the unchanged documents'
-        vectors move there without being embedded again."""
+        vectors move there without being embedded again.
+
+        ``ingested`` maps files among the sources that the caller has just read with the same
+        ``pipeline`` (an upload checked before it was copied in) to their ``IngestResult``: they
+        are not read again."""
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
-                          progress=progress, lock_timeout=lock_timeout, incremental=True, store=store)
+                          progress=progress, lock_timeout=lock_timeout, incremental=True, store=store,
+                          ingested=ingested)
 
     def remove(self, doc_id: str, *, lock_timeout: float = 0.0, store: StoreConfig | None = None) -> LibraryIndex:
         """Write a new snapshot without one document (atomically, like a build) and return it.
@@ -404,7 +416,8 @@ class LibraryIndex:
     @classmethod
     def _write(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
                pipeline: Pipeline, cache: EmbeddingCache | None, progress: bool, lock_timeout: float,
-               incremental: bool, store: StoreConfig | None) -> BuildResult:
+               incremental: bool, store: StoreConfig | None,
+               ingested: Mapping[str | Path, Any] | None = None) -> BuildResult:
         if not isinstance(embeddings, VectorEmbeddings):
             raise TypeError("embeddings must be a VectorEmbeddings (it needs name, fingerprint and dimension)")
         started = time.perf_counter()
@@ -419,7 +432,8 @@ class LibraryIndex:
             recorded = previous.manifest.documents if previous else {}
             versions = library_versions()
             trusted = incremental and previous is not None and previous.manifest.sources_trusted(versions)
-            sources, errors = _read_sources(paths, pipeline, recorded if trusted else {}, progress=progress)
+            sources, errors = _read_sources(paths, pipeline, recorded if trusted else {}, progress=progress,
+                                            ingested=ingested or {})
 
             result = BuildResult(index=None, errors=errors, skipped=skipped)  # type: ignore[arg-type]
             entries: dict[str, DocumentEntry] = {}
@@ -492,6 +506,11 @@ def _embedder_config(embeddings: VectorEmbeddings) -> dict[str, Any]:
     return {**embeddings.config(), "dimension": embeddings.dimension}
 
 
+def _absolute(path: Path) -> Path:
+    """The path with its folder's real path (the file itself may be a link, reported as one)."""
+    return path.parent.resolve() / path.name if path.name else path.resolve()
+
+
 def _source_paths(sources: Sources, pipeline: Pipeline) -> tuple[list[Path], list[IngestError]]:
     """The files to index and the entries skipped with their reasons. Paths are absolute (with
     the folder's real path), so the same file is recorded alike from any working directory."""
@@ -499,8 +518,7 @@ def _source_paths(sources: Sources, pipeline: Pipeline) -> tuple[list[Path], lis
     paths: list[Path] = []
     skipped: list[IngestError] = []
     for item in items:
-        path = Path(item).expanduser()
-        path = path.parent.resolve() / path.name if path.name else path.resolve()
+        path = _absolute(Path(item).expanduser())
         if path.is_dir():
             found, passed_over = pipeline.survey(path)
             paths.extend(found)
@@ -524,7 +542,7 @@ class _Source:
 
 
 def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, DocumentEntry], *,
-                  progress: bool) -> tuple[list[_Source], list[IngestError]]:
+                  progress: bool, ingested: Mapping[str | Path, Any]) -> tuple[list[_Source], list[IngestError]]:
     """Run the pipeline on every file but those whose ``recorded`` state still holds (a bad file
     is reported, never fatal). Two files with the same doc id (``a.txt`` and ``a.pdf``) are an
     error for the second one in path order, whether it was read or not."""
@@ -541,9 +559,14 @@ def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, Doc
         else:
             to_read.append(path)
             probes[str(path)] = probe
-    ingested, failed = pipeline.run_many(to_read, progress=progress) if to_read else ([], [])
+    already = {str(_absolute(Path(p))): result for p, result in ingested.items()}
+    # Read from a copy elsewhere (a staged upload): the document's source is where it is now.
+    read = [replace(already[str(p)], document=replace(already[str(p)].document, source=str(p)))
+            for p in to_read if str(p) in already]
+    to_read = [p for p in to_read if str(p) not in already]
+    results, failed = pipeline.run_many(to_read, progress=progress) if to_read else ([], [])
     errors = list(failed)
-    for result in ingested:
+    for result in [*read, *results]:
         document = result.document
         probe = probes.get(document.source)
         state = probe.state(sha256=document.sha256) if probe is not None else None
@@ -617,6 +640,8 @@ def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: 
             ChunkStore.write(staged / ChunkStore.FILENAME, documents)
             if evidence is not None:
                 evidence.save(staged)
+            manifest.version = max(Manifest.current_version(index_dir),
+                                   Manifest.current_version(atomic_swap.previous_dir(index_dir))) + 1
             manifest.save(staged)  # last: a folder without a manifest is never treated as an index
             bar.update()
         atomic_swap.swap_in(staged, index_dir)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import REBUILD_HINT, IndexLockedError, LibraryIndexError
 from reportqa.errors import CommandError
-from reportqa.factory import index_sources, make_embeddings, make_pipeline
+from reportqa.factory import make_pipeline, open_library
 from reportqa.settings import Settings
 
 if TYPE_CHECKING:  # imported when a command runs: every ``reportqa`` start would pay for FAISS and BM25
@@ -76,19 +76,14 @@ def run_update(args: argparse.Namespace, settings: Settings) -> int:
 
 def _write(args: argparse.Namespace, settings: Settings, *, incremental: bool) -> int:
     from index.embedding_cache import EmbeddingCache
-    from index.library_index import LibraryIndex
 
     if not settings.library_dir.is_dir():
         raise CommandError(f"library folder not found: {settings.library_dir}")
-    sources = index_sources(settings)
-    embeddings = make_embeddings(settings)
-    operation = LibraryIndex.update if incremental else LibraryIndex.build
+    library = open_library(settings)
+    operation = library.update if incremental else library.build
     try:
         with EmbeddingCache(settings.embedding_cache_path) as cache:
-            result = operation(
-                settings.index_dir, sources, embeddings=embeddings, pipeline=make_pipeline(settings),
-                cache=cache, progress=not args.quiet, lock_timeout=args.wait, store=settings.index,
-            )
+            result = operation(cache=cache, progress=not args.quiet, lock_timeout=args.wait)
     except IndexLockedError as exc:
         raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except (LibraryIndexError, ValueError, FileNotFoundError) as exc:
@@ -119,7 +114,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Index:      {status['path']}")
     print(f"Embedder:   {status['embedder']} ({status['dimension']} dimensions, weights {status['fingerprint'][:12]})")
     print(f"Contents:   {status['documents']} documents, {status['chunks']} chunks")
-    print(f"Built:      {status['built_at']} in {status['build_seconds']:.1f} s")
+    print(f"Built:      {status['built_at']} in {status['build_seconds']:.1f} s (snapshot version {status['version']})")
     print(f"Manifest:   sha256 {status['manifest_sha256'][:16]}")
     store = status["store"]
     print(f"Store:      {store['kind']}" + (f" at {store['uri']} (alias {store['alias']}, snapshot {store['snapshot']})"
@@ -155,9 +150,9 @@ def _place(config) -> str:
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
-    index = _open(settings)
+    library = open_library(settings, models=False)
     try:
-        index = index.remove(args.doc_id, lock_timeout=args.wait, store=settings.index)
+        index = library.remove(args.doc_id, lock_timeout=args.wait)
     except IndexLockedError as exc:
         raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except LibraryIndexError as exc:
@@ -179,10 +174,8 @@ def _settings_differences(index: LibraryIndex, settings: Settings) -> list[str]:
 
 
 def _open(settings: Settings) -> LibraryIndex:
-    """The index without loading any model (status and remove need none)."""
-    from index.library_index import LibraryIndex
-
+    """The index without loading any model (status needs none)."""
     try:
-        return LibraryIndex.open(Path(settings.index_dir), store=settings.index)
+        return open_library(settings, models=False).current()
     except LibraryIndexError as exc:
         raise CommandError(str(exc)) from exc

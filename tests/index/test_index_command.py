@@ -21,7 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 def fake_models(monkeypatch):
     embeddings = HashEmbeddings()
     monkeypatch.setattr(factory, "make_embeddings", lambda settings: embeddings)
-    monkeypatch.setattr(index_command, "make_embeddings", lambda settings: embeddings)
     return embeddings
 
 

@@ -52,3 +52,22 @@ def test_dense_top_10_equals_faiss_on_the_dev_questions(built_index, milvus_inde
         # Equal cosines may come back in either order: compare ranks up to float ties.
         assert sorted(milvus_positions.tolist()) == sorted(faiss_positions.tolist()), question
         np.testing.assert_allclose(milvus_scores, faiss_scores, atol=1e-5)
+
+
+def test_evidence_units_travel_with_the_copy(built_index, milvus_index):
+    faiss_evidence, milvus_evidence = built_index.index.evidence, milvus_index[0].evidence
+    assert milvus_evidence is not None and len(milvus_evidence) == len(faiss_evidence) > 1000
+    assert [u.unit_id for u in milvus_evidence.units] == [u.unit_id for u in faiss_evidence.units]
+    np.testing.assert_array_equal(milvus_evidence.vectors, faiss_evidence.vectors)
+
+
+def test_extractive_answer_on_milvus_cites_the_evidence_sentence(built_index, milvus_index):
+    from reportqa.factory import make_assistant
+
+    question = "2017年第四届世界互联网大会上，中国与几个国家共同发起了《“一带一路”数字经济国际合作倡议》？"
+    answer = make_assistant(built_index.settings, "extractive", retriever=milvus_index[1]).ask(question)
+    assert not answer.refused and "7国" in answer.answer.replace(" ", "")
+    spans = [c for c in answer.citations if c.doc_id == "003_12112d1d53d7aa15"]
+    assert any("7国" in c.text.replace(" ", "") for c in spans), answer.citations
+    for citation in answer.citations:  # spans index the texts stored beside the Milvus collection
+        assert milvus_index[0].document_text(citation.doc_id)[citation.start : citation.end] == citation.text

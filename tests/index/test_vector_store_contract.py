@@ -39,6 +39,12 @@ def ranking(index, embeddings, query, **options):
             for r in retriever.retrieve(query)]
 
 
+def evidence_of(index):
+    """The snapshot's evidence units as (unit id, doc id, span) and their vectors."""
+    assert index.evidence is not None and len(index.evidence) > 0
+    return [(u.unit_id, u.doc_id, u.start, u.end) for u in index.evidence.units], index.evidence.vectors
+
+
 def exact_dense(index, embeddings, query, k=10):
     cosines = index.vectors() @ embeddings.encode_query(query)
     order = np.argsort(-cosines, kind="stable")[:k]
@@ -90,6 +96,8 @@ def test_update_and_remove_equal_a_fresh_build(tmp_path, library, embeddings, pi
     assert [c.chunk_id for c in updated.chunks] == [c.chunk_id for c in fresh.chunks]
     for query in QUERIES:
         assert ranking(updated, embeddings, query) == ranking(fresh, embeddings, query)
+    assert evidence_of(updated)[0] == evidence_of(fresh)[0]
+    np.testing.assert_allclose(evidence_of(updated)[1], evidence_of(fresh)[1], atol=1e-6)
 
     kept = ranking(updated, embeddings, "新能源汽车")
     removed = updated.remove("delta", store=store)
@@ -99,6 +107,7 @@ def test_update_and_remove_equal_a_fresh_build(tmp_path, library, embeddings, pi
     for index in (updated, reopened):
         assert [d.doc_id for d in index.documents()] == ["alpha", "gamma"]
         assert all(not r[0].startswith("delta") for r in ranking(index, embeddings, "新能源汽车"))
+        assert {doc for _, doc, _, _ in evidence_of(index)[0]} == {"alpha", "gamma"}
     assert update(index_dir, library, embeddings, pipeline, store).added == ["delta"]
 
 
@@ -158,6 +167,8 @@ def test_copy_moves_an_index_between_stores_without_embedding(tmp_path, library,
     assert copied.status()["store"]["kind"] == "milvus"
     assert copied.manifest.documents == source.manifest.documents
     np.testing.assert_allclose(copied.vectors(), source.vectors(), atol=1e-6)
+    assert evidence_of(copied)[0] == evidence_of(source)[0]  # evidence units travel in the folder
+    np.testing.assert_array_equal(evidence_of(copied)[1], evidence_of(source)[1])
     for query in QUERIES:
         expected = ranking(source, counting, query, bm25_weight_zh=0.0)
         got = ranking(copied, counting, query, bm25_weight_zh=0.0)
@@ -165,6 +176,7 @@ def test_copy_moves_an_index_between_stores_without_embedding(tmp_path, library,
         np.testing.assert_allclose([r[1] for r in got], [r[1] for r in expected], atol=1e-4)
     # In place: the configured folder now reads from Milvus, and an update there embeds nothing.
     LibraryIndex.copy(tmp_path / "index", to=milvus)
+    assert evidence_of(LibraryIndex.open(tmp_path / "index", store=milvus))[0] == evidence_of(source)[0]
     result = update(tmp_path / "index", library, counting, pipeline, milvus)
     assert result.chunks_embedded == 0 and len(counting.embedded) == embedded  # (a racy mtime may rewrite it)
     assert result.index.status()["store"]["kind"] == "milvus"
