@@ -83,6 +83,18 @@ def query_tokens(faiss_index: LibraryIndex, milvus_index: LibraryIndex, question
     return ours, [getattr(t, "token", t) for t in tokens]
 
 
+def chunk_token_agreement(faiss_index: LibraryIndex) -> str:
+    """How many chunk texts Milvus Lite's analyzer cuts into exactly our tokens (texts as stored)."""
+    from milvus_lite.analyzer.factory import create_analyzer
+
+    from index.milvus_store import analyzer_params, keyword_text
+
+    analyzer, ours = create_analyzer(analyzer_params()), faiss_index._vectors.tokenizer
+    texts = [c.embedding_text() for c in faiss_index.chunks]
+    same = sum(analyzer.tokenize(keyword_text(t)) == ours.tokenize(t) for t in texts)
+    return f"chunk texts tokenised alike by both sides: {same}/{len(texts)}"
+
+
 def explain_bm25(faiss_index: LibraryIndex, milvus_index: LibraryIndex, question: str, faiss: list, milvus: list) -> dict | None:
     """Why two BM25 top-k lists differ: the tokens each side made of the question, and each side's
     score of every chunk in either list."""
@@ -109,7 +121,7 @@ def explain_bm25(faiss_index: LibraryIndex, milvus_index: LibraryIndex, question
 def explain_fused(dense: dict | None, bm25: dict | None, weight: float) -> str:
     if weight == 0:
         return "dense only (BM25 weight 0 for this language): " + (dense["kind"] if dense else "?")
-    causes = [f"dense: {dense['kind']}"] * bool(dense) + [f"BM25: {bm25['kind']}"] * bool(bm25)
+    causes = ([f"dense: {dense['kind']}"] if dense else []) + ([f"BM25: {bm25['kind']}"] if bm25 else [])
     return "; ".join(causes) or "fusion alone (inputs identical)"
 
 
@@ -206,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"chunks": len(built.index), "rows": rows}, indent=2) + "\n")
         print(summary(rows))
+        if milvus.milvus_uri.endswith(".db"):
+            print("\n" + chunk_token_agreement(built.index))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -217,3 +217,19 @@ def test_large_libraries_get_an_approximate_index_that_still_finds_the_neighbour
     for query in QUERIES:  # a few dozen vectors: every list probed / efSearch 128, so exact here
         positions = index.dense_search(embeddings.encode_query(query), 5)[1]
         assert [index.chunks[p].chunk_id for p in positions] == exact_dense(index, embeddings, query, 5)
+
+
+@pytest.mark.parametrize("text", [
+    "截至2020年6月，全球已建成多少个5G基站？",
+    "What were the internet penetration rates of developed countries in 2019? It's 86.6%.",
+    "“新基建”在短期内对经济有什么作用？（一）2020-2021年 R&D C++ e-commerce",
+    "the U.S. end. COVID-19 1,000 C# 50 % v2.0 ＡＩ赋能数字经济 ５Ｇ 《数字中国》",
+])
+def test_milvus_keyword_search_sees_the_tokens_ours_sees(text):
+    # Milvus Lite runs this analyzer on the texts keyword_text makes; a server runs jieba alike.
+    from milvus_lite.analyzer.factory import create_analyzer
+
+    from index.milvus_store import analyzer_params, keyword_text
+    from index.mixed_language_tokenizer import MixedLanguageTokenizer
+
+    assert create_analyzer(analyzer_params()).tokenize(keyword_text(text)) == MixedLanguageTokenizer().tokenize(text)
