@@ -13,15 +13,40 @@ class DenseIndex:
 
     A flat index is exact and, for a library of thousands of chunks, fast enough (well under a
     millisecond per query); the id map lets documents be replaced without renumbering the rest.
+    With ``ivf_nlist`` the inner index is ``IndexIVFFlat`` (trained by the first ``add``), with
+    ``hnsw_m`` ``IndexHNSWFlat``: approximate, for large libraries (see
+    ``StoreConfig.approximate_above``). Both keep the vectors, so they stay readable, but cannot
+    remove ids (snapshots are rewritten, never patched, so none is needed).
     Inputs are validated here rather than deep inside FAISS, where a wrong dtype or shape either
     crashes or silently returns garbage.
     """
 
-    def __init__(self, dimension: int):
+    def __init__(self, dimension: int, *, hnsw_m: int | None = None, ef_construction: int = 80,
+                 ef_search: int = 128, ivf_nlist: int | None = None, nprobe: int = 16):
         if not isinstance(dimension, int) or isinstance(dimension, bool) or dimension < 1:
             raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
+        if hnsw_m is not None and (not isinstance(hnsw_m, int) or hnsw_m < 2):
+            raise ValueError(f"hnsw_m must be an integer >= 2, got {hnsw_m!r}")
+        if ivf_nlist is not None and (not isinstance(ivf_nlist, int) or ivf_nlist < 1):
+            raise ValueError(f"ivf_nlist must be a positive integer, got {ivf_nlist!r}")
         self.dimension = dimension
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.ef_search = ef_search
+        self.nprobe = nprobe
+        if ivf_nlist is not None:
+            inner = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, ivf_nlist, faiss.METRIC_INNER_PRODUCT)
+            inner.nprobe = nprobe
+        elif hnsw_m is None:
+            inner = faiss.IndexFlatIP(dimension)
+        else:
+            inner = faiss.IndexHNSWFlat(dimension, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = ef_construction
+            inner.hnsw.efSearch = ef_search
+        self._index = faiss.IndexIDMap2(inner)
+
+    @property
+    def kind(self) -> str:
+        inner = faiss.downcast_index(self._index.index)
+        return "hnsw" if isinstance(inner, faiss.IndexHNSW) else "ivf" if isinstance(inner, faiss.IndexIVF) else "flat"
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -42,7 +67,15 @@ class DenseIndex:
         if clash.size:
             raise ValueError(f"{clash.size} ids are already in the index (e.g. {int(clash[0])}); remove them first")
         if len(ids):
+            if not self._index.is_trained:  # IVF: cluster the first vectors added
+                inner = faiss.extract_index_ivf(self._index.index)
+                if len(vectors) < inner.nlist:
+                    raise ValueError(f"an IVF index of {inner.nlist} lists needs at least that many vectors "
+                                     f"to train on, got {len(vectors)}")
+                inner.train(vectors)
             self._index.add_with_ids(vectors, ids)
+            if self.kind == "ivf":
+                faiss.extract_index_ivf(self._index.index).make_direct_map()  # vectors readable by id
 
     def remove(self, ids: np.ndarray) -> int:
         """Remove ``ids`` (unknown ids are ignored); returns how many were removed."""
@@ -54,13 +87,15 @@ class DenseIndex:
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of ``ids`` (raises ``KeyError`` for an unknown id)."""
         ids = self._checked_ids(ids)
-        known = set(self.ids.tolist())
-        unknown = [int(i) for i in ids if int(i) not in known]
-        if unknown:
-            raise KeyError(f"ids not in the index: {unknown[:5]}")
         if not len(ids):
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+        rows = []
+        for i in ids.tolist():
+            try:  # the id map's own lookup: building a set of every id cost 0.1 s per call at 1M
+                rows.append(self._index.reconstruct(i))
+            except RuntimeError:
+                raise KeyError(f"id not in the index: {i}") from None
+        return np.vstack(rows).astype(np.float32)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` ``(scores, ids)`` per query row; rows are padded with ``-1`` ids when the
@@ -80,15 +115,20 @@ class DenseIndex:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: str | Path) -> DenseIndex:
+    def load(cls, path: str | Path, *, ef_search: int = 128, nprobe: int = 16) -> DenseIndex:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no dense index file at {path}")
         raw = faiss.read_index(str(path))
         if not isinstance(raw, faiss.IndexIDMap2) or raw.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise ValueError(f"{path} is not an id-mapped inner-product FAISS index")
-        dense = cls(int(raw.d))
+        dense = cls(int(raw.d), ef_search=ef_search, nprobe=nprobe)
         dense._index = raw
+        inner = faiss.downcast_index(raw.index)
+        if isinstance(inner, faiss.IndexHNSW):
+            inner.hnsw.efSearch = ef_search  # not stored in the file
+        elif isinstance(inner, faiss.IndexIVF):
+            inner.nprobe = nprobe
         return dense
 
     def _checked_ids(self, ids: np.ndarray) -> np.ndarray:

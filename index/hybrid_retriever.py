@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from pydantic import Field
 
 from index.base_retriever import SearchRetriever
@@ -57,13 +56,14 @@ class HybridRetriever(SearchRetriever):
             fused[position] = self.dense_weight / (self.rrf_k + rank)
             cosine[position] = score
 
-        bm25_scores = self.index.bm25_scores(query)
         weight = self.bm25_weight(query)
+        bm25: dict[int, float] = {}
         if weight > 0:
-            matching = np.flatnonzero(bm25_scores > 0)  # no shared word: no vote, not a low vote
-            order = matching[np.argsort(-bm25_scores[matching], kind="stable")][:depth]
-            for rank, position in enumerate(order.tolist(), start=1):
+            # Only chunks sharing a word with the query come back: no vote, not a low vote.
+            scores, positions = self.index.bm25_search(query, depth)
+            for rank, (position, score) in enumerate(zip(positions.tolist(), scores.tolist()), start=1):
                 fused[position] = fused.get(position, 0.0) + weight / (self.rrf_k + rank)
+                bm25[position] = score
 
         missing = [p for p in fused if p not in cosine]
         if missing:
@@ -71,10 +71,13 @@ class HybridRetriever(SearchRetriever):
         # Ties (e.g. a chunk first in one list and absent from the other) go to the closer
         # vector, then to library order, so results are reproducible.
         best = sorted(fused, key=lambda p: (-fused[p], -cosine[p], p))[:k]
+        unscored = [p for p in best if p not in bm25]  # reported even when BM25 had no vote
+        if unscored:
+            bm25.update(zip(unscored, self.index.bm25_scores(query, unscored).tolist()))
         return [
             SearchResult(
                 chunk=self.index.chunks[p], score=fused[p], rank=0,
-                scores={"dense": cosine[p], "bm25": float(bm25_scores[p]), "fused": fused[p]},
+                scores={"dense": cosine[p], "bm25": float(bm25[p]), "fused": fused[p]},
             )
             for p in best
         ]

@@ -4,8 +4,13 @@ Layout of an index directory (every file written into a staging folder, then swa
 
     manifest.json   what it was built from (written last: its presence marks a complete index)
     chunks.sqlite   documents (with cleaned text) and chunks, in position order
-    dense.faiss     FAISS IndexIDMap2(IndexFlatIP) of unit vectors, ids = vector ids
+    dense.faiss     FAISS IndexIDMap2(IndexFlatIP, or IndexIVFFlat above index.approximate_above) of
+                    unit vectors, ids = vector ids
     bm25/           bm25s arrays (.npy, no pickle) and vocabulary (JSON), ids = positions
+    evidence.sqlite, evidence_vectors.npy   evidence units and their vectors (index.evidence_store)
+
+With ``index.store = "milvus"`` dense.faiss and bm25/ live in a Milvus collection instead, named in
+the manifest's ``store`` record (see ``index.vector_store``); everything else stays in the folder.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,10 +30,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from index import atomic_swap
-from index.bm25_index import BM25Index
 from index.build_lock import BuildLock
 from index.chunk_store import ChunkStore, DocumentInfo, StoredDocument
-from index.dense_index import DenseIndex
 from index.embedding_cache import EmbeddingCache, encode_documents_cached
 from index.evidence_store import EvidenceStore
 from index.embeddings.base import VectorEmbeddings
@@ -41,6 +44,8 @@ from index.errors import (
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.mixed_language_tokenizer import MixedLanguageTokenizer
 from index.source_state import SourceProbe, SourceState
+from index.store_config import StoreConfig
+from index.vector_store import VectorStore, open_store, same_place, writer_for
 from ingest.document import Chunk, Document
 from ingest.errors import IngestError
 
@@ -136,15 +141,16 @@ class LibraryIndex:
     """
 
     def __init__(self, path: Path, manifest: Manifest, store: ChunkStore, chunks: list[Chunk],
-                 vector_ids: np.ndarray, dense: DenseIndex, bm25: BM25Index, evidence: EvidenceStore | None = None):
+                 vector_ids: np.ndarray, vectors: VectorStore, tokenizer: MixedLanguageTokenizer,
+                 evidence: EvidenceStore | None = None):
         self.path = path
         self.manifest = manifest
         self.chunks = chunks
         self._store = store
         self._vector_ids = vector_ids
         self._position_of = {int(v): i for i, v in enumerate(vector_ids)}
-        self._dense = dense
-        self._bm25 = bm25
+        self._vectors = vectors
+        self._tokenizer = tokenizer
         self.evidence = evidence  # None for an index written without an evidence segmenter
         self._metadata: dict[str, dict[str, Any]] = {}
 
@@ -157,10 +163,12 @@ class LibraryIndex:
         embeddings: VectorEmbeddings | None = None,
         pipeline: Pipeline | None = None,
         tokenizer: MixedLanguageTokenizer | None = None,
+        store: StoreConfig | None = None,
     ) -> LibraryIndex:
         """Load the index at ``index_dir``. With ``embeddings``/``pipeline`` given, check that the
         index was built with the same model and chunker (:class:`IndexMismatchError` otherwise);
-        without them (e.g. for ``status``) no model is needed."""
+        without them (e.g. for ``status``) no model is needed. The manifest says which vector
+        store holds the snapshot; ``store`` only lends its Milvus token and search settings."""
         path = Path(index_dir)
         tokenizer = tokenizer or MixedLanguageTokenizer()
         if not (path / Manifest.FILENAME).is_file():
@@ -179,34 +187,44 @@ class LibraryIndex:
         )
         if differences:
             raise IndexMismatchError(index_dir, differences)
+        rebuild = None
+        if manifest.differences(tokenizer=tokenizer.config()) and not manifest.store:
+            # Keyword statistics need no model: rebuild them in memory (0.5 s for 377 chunks)
+            # rather than refuse to search; the next build or update stores them again.
+            logger.warning("BM25 tokenizer changed since %s was built; re-tokenising its chunks", path)
+            rebuild = lambda: [c.embedding_text() for c in chunks]  # noqa: E731
         try:
-            store = ChunkStore(path / ChunkStore.FILENAME)
-            chunks, vector_ids = store.chunks()
-            dense = DenseIndex.load(path / "dense.faiss")
-            if manifest.differences(tokenizer=tokenizer.config()):
-                # Keyword statistics need no model: rebuild them in memory (0.5 s for 377 chunks)
-                # rather than refuse to search; the next build or update stores them again.
-                logger.warning("BM25 tokenizer changed since %s was built; re-tokenising its chunks", path)
-                bm25 = BM25Index.build([c.embedding_text() for c in chunks], tokenizer=tokenizer)
-            else:
-                bm25 = BM25Index.load(path / "bm25", tokenizer=tokenizer)
+            chunk_store = ChunkStore(path / ChunkStore.FILENAME)
+            chunks, vector_ids = chunk_store.chunks()
+            vectors = open_store(path, manifest.store, "chunks", ids=vector_ids, tokenizer=tokenizer,
+                                 rebuild_keywords=rebuild, config=store)
+            # Evidence units stay in the snapshot folder whatever the vector store: they are read
+            # whole into memory and searched only within retrieved chunks.
             evidence = EvidenceStore.load(path) if EvidenceStore.exists(path) else None
-        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: FAISS reading a bad file
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:  # RuntimeError: FAISS reading a bad file
             raise IndexCorruptError(path, str(exc)) from exc
-        if not (len(chunks) == len(dense) == len(bm25) == manifest.chunk_count):
+        except Exception as exc:  # a Milvus server that cannot be reached or refuses
+            if type(exc).__module__.startswith(("pymilvus", "grpc")):
+                raise IndexCorruptError(path, f"{manifest.store.get('uri')}: {exc}") from exc
+            raise
+        if not (len(chunks) == len(vectors) == manifest.chunk_count):
             raise IndexCorruptError(
-                path, f"{len(chunks)} chunks, {len(dense)} vectors, {len(bm25)} BM25 rows, "
-                      f"manifest says {manifest.chunk_count}")
-        if dense.dimension != manifest.embedder.get("dimension"):
-            raise IndexCorruptError(path, f"vectors have {dense.dimension} dimensions, manifest says "
+                path, f"{len(chunks)} chunks, {len(vectors)} vectors, manifest says {manifest.chunk_count}")
+        if vectors.dimension != manifest.embedder.get("dimension"):
+            raise IndexCorruptError(path, f"vectors have {vectors.dimension} dimensions, manifest says "
                                           f"{manifest.embedder.get('dimension')}")
-        if evidence is not None and evidence.dimension != dense.dimension:
+        if evidence is not None and evidence.dimension != vectors.dimension:
             raise IndexCorruptError(path, f"evidence vectors have {evidence.dimension} dimensions, "
-                                          f"chunk vectors {dense.dimension}")
-        return cls(path, manifest, store, chunks, vector_ids, dense, bm25, evidence)
+                                          f"chunk vectors {vectors.dimension}")
+        return cls(path, manifest, chunk_store, chunks, vector_ids, vectors, tokenizer, evidence)
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    @property
+    def version(self) -> int:
+        """This snapshot's number in its index folder (see ``Manifest.version``)."""
+        return self.manifest.version
 
     def status(self) -> dict[str, Any]:
         return {
@@ -217,10 +235,13 @@ class LibraryIndex:
             "documents": len(self.manifest.documents),
             "chunks": len(self.chunks),
             "manifest_sha256": Manifest.file_sha256(self.path),
+            "version": self.manifest.version,
             "built_at": self.manifest.built_at,
             "build_seconds": self.manifest.build_seconds,
             "chunker": self.manifest.chunker,
             "versions": self.manifest.versions,
+            "store": {"kind": self._vectors.kind,
+                      **{k: v for k, v in self.manifest.store.items() if k in ("uri", "alias", "snapshot")}},
         }
 
     def documents(self) -> list[DocumentInfo]:
@@ -243,35 +264,43 @@ class LibraryIndex:
     # ----------------------------------------------------------------------------- searching
     @property
     def dimension(self) -> int:
-        return self._dense.dimension
+        return self._vectors.dimension
+
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        return np.array([self._position_of[int(i)] for i in ids], dtype=np.int64)
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` ``(cosines, positions)`` for a unit query vector."""
-        scores, ids = self._dense.search(query_vector, min(k, max(len(self), 1)))
-        keep = ids >= 0
-        return scores[keep], np.array([self._position_of[int(i)] for i in ids[keep]], dtype=np.int64)
+        scores, ids = self._vectors.search(query_vector, min(k, max(len(self), 1)))
+        return scores, self._positions(ids)
 
     def dense_scores(self, query_vector: np.ndarray, positions: Sequence[int]) -> np.ndarray:
         """Cosine of the query with the chunks at ``positions`` (for candidates found by BM25)."""
-        vectors = self._dense.reconstruct(self._vector_ids[np.asarray(positions, dtype=np.int64)])
-        return vectors @ np.asarray(query_vector, dtype=np.float32)
+        return self.vectors(positions) @ np.asarray(query_vector, dtype=np.float32)
 
-    def bm25_scores(self, query: str) -> np.ndarray:
-        """Raw BM25 score of every chunk, by position."""
-        return self._bm25.scores(query)
+    def bm25_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` ``(BM25 scores, positions)`` with a positive score, best first."""
+        scores, ids = self._vectors.keyword_search(query, min(k, max(len(self), 1)))
+        return scores, self._positions(ids)
+
+    def bm25_scores(self, query: str, positions: Sequence[int] | None = None) -> np.ndarray:
+        """Raw BM25 score of the chunks at ``positions`` (default: every chunk), by position."""
+        ids = self._vector_ids if positions is None else self._vector_ids[np.asarray(positions, dtype=np.int64)]
+        return self._vectors.keyword_scores(query, ids)
 
     def vectors(self, positions: Sequence[int] | None = None) -> np.ndarray:
         ids = self._vector_ids if positions is None else self._vector_ids[np.asarray(positions, dtype=np.int64)]
-        return self._dense.reconstruct(ids)
+        return self._vectors.vectors(ids)
 
     def close(self) -> None:
         self._store.close()
+        self._vectors.close()
 
     # ------------------------------------------------------------------------------- writing
     @classmethod
     def build(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
               pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
-              lock_timeout: float = 0.0) -> BuildResult:
+              lock_timeout: float = 0.0, store: StoreConfig | None = None) -> BuildResult:
         """Index every document of ``sources`` (folders and/or files) from scratch.
 
         Vectors come from ``cache`` when the same embedder embedded the same text before. A file
@@ -279,32 +308,41 @@ class LibraryIndex:
         chunker) had it, its previous version is kept rather than lost.
         """
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
-                          progress=progress, lock_timeout=lock_timeout, incremental=False)
+                          progress=progress, lock_timeout=lock_timeout, incremental=False, store=store)
 
     @classmethod
     def update(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
                pipeline: Pipeline, cache: EmbeddingCache | None = None, progress: bool = True,
-               lock_timeout: float = 0.0) -> BuildResult:
+               lock_timeout: float = 0.0, store: StoreConfig | None = None,
+               ingested: Mapping[str | Path, Any] | None = None) -> BuildResult:
         """Bring the index in line with ``sources``: embed only added or changed documents,
         drop documents whose files are gone. The result equals a full :meth:`build` (same chunk
         ids, vectors and search results). Builds from scratch if there is no index yet; raises
         :class:`IndexMismatchError` if the index was built with another embedder or chunker.
 
         A file whose size and modification time (or, failing that, content hash) are those
-        recorded in the manifest is not read again; when nothing changed nothing is written."""
+        recorded in the manifest is not read again; when nothing changed nothing is written.
+        When ``store`` names another place than the current snapshot's, the unchanged documents'
+        vectors move there without being embedded again.
+
+        ``ingested`` maps files among the sources that the caller has just read with the same
+        ``pipeline`` (an upload checked before it was copied in) to their ``IngestResult``: they
+        are not read again."""
         return cls._write(index_dir, sources, embeddings=embeddings, pipeline=pipeline, cache=cache,
-                          progress=progress, lock_timeout=lock_timeout, incremental=True)
+                          progress=progress, lock_timeout=lock_timeout, incremental=True, store=store,
+                          ingested=ingested)
 
-    def remove(self, doc_id: str, *, lock_timeout: float = 0.0) -> None:
-        """Drop one document (atomically, like a build) and reload this object from disk.
+    def remove(self, doc_id: str, *, lock_timeout: float = 0.0, store: StoreConfig | None = None) -> LibraryIndex:
+        """Write a new snapshot without one document (atomically, like a build) and return it.
 
-        The next ``update`` re-adds it if its file is still among the sources."""
+        This snapshot is left as it was (requests reading it go on undisturbed). The next
+        ``update`` re-adds the document if its file is still among the sources."""
         if doc_id not in self.manifest.documents:
             raise DocumentNotFoundError(doc_id, sorted(self.manifest.documents))
         started = time.perf_counter()
         index_dir = self.path
         with BuildLock(index_dir, timeout=lock_timeout):
-            current = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)  # latest on disk
+            current = LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)  # latest on disk
             if doc_id not in current.manifest.documents:
                 raise DocumentNotFoundError(doc_id, sorted(current.manifest.documents))
             kept = [s for s in current._stored_documents() if s.document.doc_id != doc_id]
@@ -317,11 +355,43 @@ class LibraryIndex:
                                 built_at=_now(), build_seconds=round(time.perf_counter() - started, 3))
             evidence = current.evidence.without_document(doc_id) if current.evidence is not None else None
             _write_snapshot(index_dir, kept, manifest, current.manifest.embedder["dimension"],
-                            tokenizer=self._bm25.tokenizer, progress=False, evidence=evidence)
-            current.close()
-            fresh = LibraryIndex.open(index_dir, tokenizer=self._bm25.tokenizer)
-        self.close()
-        self.__dict__.update(fresh.__dict__)
+                            tokenizer=self._tokenizer, store=current.store_config(store), progress=False,
+                            evidence=evidence)
+            if current is not self:
+                current.close()
+            return LibraryIndex.open(index_dir, tokenizer=self._tokenizer, store=store)
+
+    @classmethod
+    def copy(cls, index_dir: str | Path, *, to: StoreConfig, dest: str | Path | None = None,
+             lock_timeout: float = 0.0) -> LibraryIndex:
+        """Write the index at ``index_dir`` into the store ``to`` without embedding anything:
+        the stored vectors, chunks and manifest move as they are. ``dest`` is the index folder of
+        the copy (default: ``index_dir`` itself, which then reads from the new store)."""
+        started = time.perf_counter()
+        target = Path(dest if dest is not None else index_dir)
+        with BuildLock(target, timeout=lock_timeout):
+            source = cls.open(index_dir, store=to)
+            if target.resolve() == source.path.resolve() and same_place(source.manifest.store, to):
+                return source  # already there
+            documents = source._stored_documents()
+            manifest = replace(source.manifest, store={}, built_at=_now(),
+                               build_seconds=round(time.perf_counter() - started, 3))
+            tokenizer, evidence = source._tokenizer, source.evidence  # evidence: read into memory
+            source.close()
+            _write_snapshot(target, documents, manifest, manifest.embedder["dimension"], tokenizer=tokenizer,
+                            store=to, progress=False, evidence=evidence)
+            return cls.open(target, tokenizer=tokenizer, store=to)
+
+    def store_config(self, base: StoreConfig | None = None) -> StoreConfig:
+        """Settings that write where this snapshot lives (``base``'s own, if it already does)."""
+        base = base or StoreConfig()
+        record = self.manifest.store
+        if same_place(record, base):
+            return base
+        if record.get("kind") == "milvus":
+            return StoreConfig(**{**base.model_dump(), "store": "milvus", "milvus_uri": record["uri"],
+                                  "milvus_collection": record["alias"]})
+        return StoreConfig(**{**base.model_dump(), "store": "faiss"})
 
     def _stored_documents(self) -> list[StoredDocument]:
         """Every document with its chunks and vectors, as read back from this snapshot."""
@@ -346,21 +416,24 @@ class LibraryIndex:
     @classmethod
     def _write(cls, index_dir: str | Path, sources: Sources, *, embeddings: VectorEmbeddings,
                pipeline: Pipeline, cache: EmbeddingCache | None, progress: bool, lock_timeout: float,
-               incremental: bool) -> BuildResult:
+               incremental: bool, store: StoreConfig | None,
+               ingested: Mapping[str | Path, Any] | None = None) -> BuildResult:
         if not isinstance(embeddings, VectorEmbeddings):
             raise TypeError("embeddings must be a VectorEmbeddings (it needs name, fingerprint and dimension)")
         started = time.perf_counter()
         index_dir = Path(index_dir)
+        store = store or StoreConfig()
         tokenizer = MixedLanguageTokenizer()
         paths, skipped = _source_paths(sources, pipeline)
         with BuildLock(index_dir, timeout=lock_timeout):
             atomic_swap.recover(index_dir)
             atomic_swap.remove_stale_staging(index_dir)
-            previous = _previous_index(index_dir, embeddings, pipeline, tokenizer, strict=incremental)
+            previous = _previous_index(index_dir, embeddings, pipeline, tokenizer, store, strict=incremental)
             recorded = previous.manifest.documents if previous else {}
             versions = library_versions()
             trusted = incremental and previous is not None and previous.manifest.sources_trusted(versions)
-            sources, errors = _read_sources(paths, pipeline, recorded if trusted else {}, progress=progress)
+            sources, errors = _read_sources(paths, pipeline, recorded if trusted else {}, progress=progress,
+                                            ingested=ingested or {})
 
             result = BuildResult(index=None, errors=errors, skipped=skipped)  # type: ignore[arg-type]
             entries: dict[str, DocumentEntry] = {}
@@ -401,6 +474,8 @@ class LibraryIndex:
 
             manifest = Manifest(embedder=_embedder_config(embeddings), chunker=pipeline.config(),
                                 tokenizer=tokenizer.config(), documents=entries, versions=versions, built_at=_now())
+            if previous is not None and same_place(previous.manifest.store, store):
+                manifest.store = previous.manifest.store  # compare contents, not where they live
             if incremental and previous is not None and manifest.same_contents(previous.manifest):
                 result.index, result.written = previous, False
             else:
@@ -417,10 +492,11 @@ class LibraryIndex:
                                      previous=previous.evidence if previous is not None else None)
                 manifest.build_seconds = round(time.perf_counter() - started, 3)
                 _write_snapshot(index_dir, documents, manifest, embeddings.dimension, tokenizer=tokenizer,
-                                progress=progress, evidence=evidence)
+                                store=store, progress=progress, evidence=evidence)
                 if previous is not None:
                     previous.close()
-                result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+                result.index = cls.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer,
+                                        store=store)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -430,6 +506,11 @@ def _embedder_config(embeddings: VectorEmbeddings) -> dict[str, Any]:
     return {**embeddings.config(), "dimension": embeddings.dimension}
 
 
+def _absolute(path: Path) -> Path:
+    """The path with its folder's real path (the file itself may be a link, reported as one)."""
+    return path.parent.resolve() / path.name if path.name else path.resolve()
+
+
 def _source_paths(sources: Sources, pipeline: Pipeline) -> tuple[list[Path], list[IngestError]]:
     """The files to index and the entries skipped with their reasons. Paths are absolute (with
     the folder's real path), so the same file is recorded alike from any working directory."""
@@ -437,8 +518,7 @@ def _source_paths(sources: Sources, pipeline: Pipeline) -> tuple[list[Path], lis
     paths: list[Path] = []
     skipped: list[IngestError] = []
     for item in items:
-        path = Path(item).expanduser()
-        path = path.parent.resolve() / path.name if path.name else path.resolve()
+        path = _absolute(Path(item).expanduser())
         if path.is_dir():
             found, passed_over = pipeline.survey(path)
             paths.extend(found)
@@ -462,7 +542,7 @@ class _Source:
 
 
 def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, DocumentEntry], *,
-                  progress: bool) -> tuple[list[_Source], list[IngestError]]:
+                  progress: bool, ingested: Mapping[str | Path, Any]) -> tuple[list[_Source], list[IngestError]]:
     """Run the pipeline on every file but those whose ``recorded`` state still holds (a bad file
     is reported, never fatal). Two files with the same doc id (``a.txt`` and ``a.pdf``) are an
     error for the second one in path order, whether it was read or not."""
@@ -479,9 +559,14 @@ def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, Doc
         else:
             to_read.append(path)
             probes[str(path)] = probe
-    ingested, failed = pipeline.run_many(to_read, progress=progress) if to_read else ([], [])
+    already = {str(_absolute(Path(p))): result for p, result in ingested.items()}
+    # Read from a copy elsewhere (a staged upload): the document's source is where it is now.
+    read = [replace(already[str(p)], document=replace(already[str(p)].document, source=str(p)))
+            for p in to_read if str(p) in already]
+    to_read = [p for p in to_read if str(p) not in already]
+    results, failed = pipeline.run_many(to_read, progress=progress) if to_read else ([], [])
     errors = list(failed)
-    for result in ingested:
+    for result in [*read, *results]:
         document = result.document
         probe = probes.get(document.source)
         state = probe.state(sha256=document.sha256) if probe is not None else None
@@ -500,11 +585,12 @@ def _read_sources(paths: list[Path], pipeline: Pipeline, recorded: dict[str, Doc
 
 
 def _previous_index(index_dir: Path, embeddings: VectorEmbeddings, pipeline: Pipeline,
-                    tokenizer: MixedLanguageTokenizer, *, strict: bool) -> LibraryIndex | None:
+                    tokenizer: MixedLanguageTokenizer, store: StoreConfig, *, strict: bool) -> LibraryIndex | None:
     """The current index if its vectors can be reused. ``strict`` (update): a mismatch is an
     error; otherwise (full build) an incompatible or damaged index is simply replaced."""
     try:
-        return LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer)
+        return LibraryIndex.open(index_dir, embeddings=embeddings, pipeline=pipeline, tokenizer=tokenizer,
+                                 store=store)
     except IndexNotFoundError:
         return None
     except (IndexMismatchError, IndexCorruptError):
@@ -533,27 +619,36 @@ def _evidence(documents: list[StoredDocument], pipeline: Pipeline, embeddings: V
 
 
 def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: Manifest, dimension: int,
-                    *, tokenizer: MixedLanguageTokenizer, progress: bool,
+                    *, tokenizer: MixedLanguageTokenizer, store: StoreConfig, progress: bool,
                     evidence: EvidenceStore | None = None) -> None:
-    """Write a complete index into a staging folder and swap it in; on any failure (including
-    Ctrl-C) the staging folder is deleted and the current index is untouched."""
+    """Write a complete index into a staging folder (and, for Milvus, a new collection) and swap
+    it in; on any failure (including Ctrl-C) the staging folder and the new collection are
+    deleted and the current index is untouched. Evidence units are written into the folder
+    whatever the store."""
     staged = atomic_swap.staging_dir(index_dir)
+    writer = writer_for(store, tokenizer=tokenizer)
+    swapped = False
     try:
-        with tqdm(total=3, desc="Writing index", unit="part", disable=not progress) as bar:
-            dense = DenseIndex(dimension)
-            if documents:
-                dense.add(np.concatenate([s.vector_ids for s in documents]),
-                          np.concatenate([s.vectors for s in documents]).astype(np.float32))
-            dense.save(staged / "dense.faiss")
-            bar.update()
-            BM25Index.build([c.embedding_text() for s in documents for c in s.chunks], tokenizer=tokenizer).save(staged / "bm25")
+        with tqdm(total=2, desc="Writing index", unit="part", disable=not progress) as bar:
+            ids = (np.concatenate([s.vector_ids for s in documents]) if documents
+                   else np.zeros(0, dtype=np.int64))
+            vectors = (np.concatenate([s.vectors for s in documents]).astype(np.float32) if documents
+                       else np.zeros((0, dimension), dtype=np.float32))
+            manifest.store = writer.write(staged, "chunks", ids, vectors,
+                                          [c.embedding_text() for s in documents for c in s.chunks])
             bar.update()
             ChunkStore.write(staged / ChunkStore.FILENAME, documents)
             if evidence is not None:
                 evidence.save(staged)
+            manifest.version = max(Manifest.current_version(index_dir),
+                                   Manifest.current_version(atomic_swap.previous_dir(index_dir))) + 1
             manifest.save(staged)  # last: a folder without a manifest is never treated as an index
             bar.update()
         atomic_swap.swap_in(staged, index_dir)
+        swapped = True
+        writer.publish(manifest.store)
     finally:
+        if not swapped:
+            writer.discard(manifest.store)
         if staged.exists():
             shutil.rmtree(staged, ignore_errors=True)

@@ -43,6 +43,13 @@ class Manifest:
     built_at: str = ""
     build_seconds: float = 0.0
     format_version: int = FORMAT_VERSION
+    # Where vectors and keyword statistics live (``index.vector_store``); empty: the FAISS and
+    # bm25s files beside the manifest, which then reads exactly as before stores existed.
+    store: dict[str, Any] = field(default_factory=dict)
+    # The snapshot's number in its index folder: every write (build, update, remove, copy) gives
+    # the next one. Caches of anything derived from a snapshot key on it. 0: written before
+    # snapshots were numbered.
+    version: int = 0
 
     FILENAME = "manifest.json"
 
@@ -56,12 +63,14 @@ class Manifest:
         return self.versions == versions
 
     def same_contents(self, other: Manifest) -> bool:
-        """Equal apart from when the build ran and how long it took: nothing to write."""
-        return replace(self, built_at=other.built_at, build_seconds=other.build_seconds) == other
+        """Equal apart from when the build ran, how long it took and its number: nothing to write."""
+        return replace(self, built_at=other.built_at, build_seconds=other.build_seconds, version=other.version) == other
 
     def to_json(self) -> str:
         data = asdict(self)
         data["documents"] = {doc_id: asdict(entry) for doc_id, entry in sorted(self.documents.items())}
+        if not data["store"]:
+            del data["store"]
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
     def save(self, directory: str | Path) -> None:
@@ -77,6 +86,16 @@ class Manifest:
             )
         data["documents"] = {k: _document_entry(v) for k, v in data.get("documents", {}).items()}
         return cls(**data)
+
+    @classmethod
+    def current_version(cls, directory: str | Path) -> int:
+        """The version of the manifest in ``directory``; 0 when there is none or it is unreadable
+        (the next snapshot is then 1, or 1 more than any readable one)."""
+        try:
+            version = json.loads((Path(directory) / cls.FILENAME).read_text(encoding="utf-8")).get("version", 0)
+        except (OSError, ValueError, AttributeError):
+            return 0
+        return version if isinstance(version, int) and not isinstance(version, bool) and version > 0 else 0
 
     @staticmethod
     def file_sha256(directory: str | Path) -> str:

@@ -113,43 +113,45 @@ def make_pipeline(settings: Settings):
     )
 
 
-def index_sources(settings: Settings) -> list:
-    """What the index is built from: the library folder, plus uploaded files if any (so that
-    ``reportqa index update`` does not drop documents added through the UI)."""
-    sources = [settings.library_dir]
-    if settings.uploads_dir.is_dir():
-        sources.append(settings.uploads_dir)
-    return sources
+_LIBRARIES: dict[tuple, object] = {}  # one index.library.Library per process and configuration
+_LIBRARIES_LOCK = threading.Lock()
 
 
-_INDEXES: dict[tuple, object] = {}  # one index.live_index.LiveIndex per folder, embedder and backend
+def open_library(settings: Settings, *, models: bool = True):
+    """The process's one :class:`~index.library.Library` of ``settings``: the library folder and
+    the upload folder, the index in ``settings.index_dir`` and the configured store. Everything
+    that reads or changes the index goes through it, and everything cached from the index keys
+    on its snapshot version. ``models=False``: no embedder is loaded (status, remove); such a
+    library reads the index without checking it against the configured embedder and chunker."""
+    from index.library import Library
+
+    key = (str(settings.index_dir.resolve()), str(settings.library_dir), str(settings.uploads_dir),
+           settings.models.model_dump_json(), settings.ingest.model_dump_json(), settings.index.model_dump_json(),
+           settings.ui.index_check_seconds, models)
+    with _LIBRARIES_LOCK:
+        if key not in _LIBRARIES:
+            _LIBRARIES.clear()  # another configuration's library is no longer wanted by this process
+            _LIBRARIES[key] = Library(
+                settings.index_dir, folders=[settings.library_dir], upload_dir=settings.uploads_dir,
+                embeddings=make_embeddings(settings) if models else None,
+                pipeline=make_pipeline(settings) if models else None,
+                store=settings.index, check_interval=settings.ui.index_check_seconds,
+            )
+        return _LIBRARIES[key]
 
 
 def open_index(settings: Settings):
-    """The index in ``settings.index_dir``, checked against the configured embedder and chunker.
-    Re-opened only when a build or update has replaced it since the last call. Raises
-    ``CommandError`` whose message says what to run; the ``index.errors`` exception
-    (``IndexNotFoundError``, ``IndexMismatchError``, ...) is its ``__cause__``."""
+    """The current snapshot of the index in ``settings.index_dir``, checked against the configured
+    embedder and chunker. Raises ``CommandError`` whose message says what to run; the
+    ``index.errors`` exception (``IndexNotFoundError``, ``IndexMismatchError``, ...) is its
+    ``__cause__``."""
     from index.errors import LibraryIndexError
-    from index.library_index import LibraryIndex
-    from index.live_index import LiveIndex
     from reportqa.errors import CommandError
 
-    # The backend is part of the key: its vectors are other vectors, so switching it must re-check
-    # the manifest (a mismatch error) rather than hand back the index opened for the other backend.
-    key = (str(settings.index_dir.resolve()), settings.models.embedder, settings.models.embedder_backend)
-    if key not in _INDEXES:
-        embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
-        try:
-            live = LiveIndex(
-                settings.index_dir, check_interval=0,
-                open_snapshot=lambda path: LibraryIndex.open(path, embeddings=embeddings, pipeline=pipeline),
-            )
-        except LibraryIndexError as exc:  # not found, built with other settings, damaged
-            raise CommandError(str(exc)) from exc
-        _INDEXES.clear()  # an older snapshot of the same index is no longer wanted
-        _INDEXES[key] = live
-    return _INDEXES[key].current()
+    try:
+        return open_library(settings).current()
+    except LibraryIndexError as exc:  # not found, built with other settings, damaged
+        raise CommandError(str(exc)) from exc
 
 
 def make_retriever(settings: Settings, index):

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.store_config import StoreConfig
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -160,6 +162,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    index: StoreConfig = Field(default_factory=StoreConfig)
     assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     ui: UISettings = Field(default_factory=UISettings)
 

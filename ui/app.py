@@ -233,8 +233,7 @@ def build_app(
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
 
-    lookup = PassageLookup(library, context_chars=context_chars)
-    library.subscribe(lambda index: lookup.clear())  # also when another process rebuilt the index
+    lookup = PassageLookup(library, context_chars=context_chars)  # cached per library version
     chat = ChatHandlers(
         assistant_factory=assistant_factory,
         lookup=lookup,
@@ -247,7 +246,7 @@ def build_app(
     if upload_cache is not None:  # read by Gradio when components and the server are created
         Path(upload_cache).mkdir(parents=True, exist_ok=True)
         os.environ["GRADIO_TEMP_DIR"] = str(Path(upload_cache).resolve())
-    lib = LibraryHandlers(manager=library, on_change=lookup.clear, upload_cache=upload_cache)
+    lib = LibraryHandlers(manager=library, upload_cache=upload_cache)
     policy = library.policy
     first = labels_for("zh")
     translated: list[tuple[Any, Callable[[UILabels], Any]]] = []

@@ -44,15 +44,12 @@ def _short_time(value: object, *, seconds: bool = True) -> str:
 class LibraryHandlers:
     """Args:
     manager: the library being shown and changed.
-    on_change: called after a successful upload or removal (e.g. to forget cached texts).
     upload_cache: the web server's folder of posted files; an upload found there is deleted once
         handled (added files are copied into the library first, rejected ones are not kept).
     """
 
-    def __init__(self, *, manager: LibraryManager, on_change: Callable[[], None] = lambda: None,
-                 upload_cache: str | Path | None = None):
+    def __init__(self, *, manager: LibraryManager, upload_cache: str | Path | None = None):
         self.manager = manager
-        self.on_change = on_change
         self.upload_cache = Path(upload_cache).resolve() if upload_cache is not None else None
 
     # ----- rendering -------------------------------------------------------------------
@@ -111,8 +108,6 @@ class LibraryHandlers:
             report = self.manager.add_files(uploads, progress=report_progress)
         finally:
             self._discard(paths)
-        if report.added:
-            self.on_change()
         return self.view(lang, self.report_html(report, labels))
 
     def _discard(self, paths: Sequence[str]) -> None:
@@ -155,5 +150,4 @@ class LibraryHandlers:
         except Exception as exc:
             logger.exception("removing %s failed", doc_id)
             return self.view(lang, _message([("error", f"{doc_id}: {exc}")]))
-        self.on_change()
         return self.view(lang, _message([("ok", labels.removed.format(title=info.title or info.doc_id))]))

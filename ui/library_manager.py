@@ -1,11 +1,11 @@
 """The library as the interface changes it: add uploaded reports, remove documents.
 
-Follows the current :class:`~index.library_index.LibraryIndex` snapshot (a
-:class:`~index.live_index.LiveIndex`: changes written by ``reportqa index`` in another process are
-picked up within seconds). Uploads are copied into
-the upload folder, which is indexed together with the library folders. Every change is
-all-or-nothing: a rejected or failed upload leaves no file behind and the index untouched; a
-removed document's file moves to a ``removed`` folder rather than being deleted.
+Reads and writes go through the one :class:`~index.library.Library` of the process (which also
+follows changes written by ``reportqa index`` in another process). Uploads are checked (policy,
+then one ingest of a staged copy, whose result the index reuses) and copied into the library's
+upload folder. Every change is all-or-nothing: a rejected or failed upload leaves no file behind
+and the index untouched; a removed document's file moves to a ``removed`` folder rather than
+being deleted.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 from index.chunk_store import DocumentInfo
 from index.errors import IndexLockedError
-from index.library_index import LibraryIndex, Pipeline
-from index.live_index import LiveIndex
+from index.library import Library
+from index.library_index import LibraryIndex
 from ingest.errors import IngestError
 from ui.upload_policy import UploadPolicy, UploadRejected
 
@@ -57,57 +57,45 @@ def _no_progress(fraction: float, desc: str) -> None:
 
 class LibraryManager:
     """Args:
-    index_dir: where the index lives.
-    library_dirs: the folders of reports the index is built from.
-    upload_dir: where uploads are copied (indexed along with ``library_dirs``; created if missing).
+    library: the library (its folders, upload folder, embedder, pipeline and index snapshots).
     work_dir: private folder for staging uploads and keeping removed files (``work_dir/removed``);
         must lie outside the indexed folders.
-    embeddings, pipeline, cache: what ``LibraryIndex.update`` needs to index new files.
     policy: which uploads are accepted.
-    index: the already opened index (opened from ``index_dir`` when omitted).
-    check_interval: seconds between looks for an index written by another process.
+    cache: the embedding cache uploads are embedded through (owned by the caller).
     show_progress: let the index print tqdm bars (the app turns them into its progress bar).
     """
 
-    def __init__(
-        self,
-        *,
-        index_dir: str | Path,
-        library_dirs: Sequence[str | Path],
-        upload_dir: str | Path,
-        work_dir: str | Path,
-        embeddings: Any,
-        pipeline: Pipeline,
-        policy: UploadPolicy,
-        cache: Any = None,
-        index: LibraryIndex | None = None,
-        show_progress: bool = True,
-        check_interval: float = 2.0,
-    ):
-        self.index_dir = Path(index_dir)
-        self.upload_dir = Path(upload_dir)
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
-        self.library_dirs = [Path(folder) for folder in library_dirs]
-        for folder in self.library_dirs:
+    def __init__(self, *, library: Library, work_dir: str | Path, policy: UploadPolicy, cache: Any = None,
+                 show_progress: bool = True):
+        if library.upload_dir is None:
+            raise ValueError("the library has no upload folder")
+        for folder in library.folders:
             if not folder.is_dir():
                 raise ValueError(f"library folder {folder} does not exist")
-        self.sources = list(dict.fromkeys(p.resolve() for p in [*self.library_dirs, self.upload_dir]))
+        self.library = library
+        self.upload_dir = library.upload_dir
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        self.sources = library.sources
         self.work_dir = Path(work_dir)
         if any(self.work_dir.resolve().is_relative_to(source) for source in self.sources):
             raise ValueError(f"work_dir {self.work_dir} must not lie inside an indexed folder")
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.embeddings = embeddings
-        self.pipeline = pipeline
+        self.pipeline = library.pipeline
         self.policy = policy
         self.cache = cache
         self.show_progress = show_progress
-        self._live = LiveIndex(self.index_dir, open_snapshot=self._open, index=index, check_interval=check_interval)
         self._write_lock = threading.Lock()
+        library.current()  # the interface needs an index (serve builds one first): fail here, not later
 
     # ----- reading (delegated to the current snapshot) --------------------------------------
     @property
     def index(self) -> LibraryIndex:
-        return self._live.current()
+        return self.library.current()
+
+    @property
+    def version(self) -> int:
+        """The current snapshot's version: what caches of library-derived things key on."""
+        return self.index.version
 
     def documents(self) -> list[DocumentInfo]:
         return self.index.documents()
@@ -119,15 +107,8 @@ class LibraryManager:
         return self.index.document_text(doc_id)
 
     def subscribe(self, listener: Callable[[LibraryIndex], None]) -> None:
-        """Call ``listener(new_index)`` after every change, here or by another process (e.g. to
-        rebuild retrievers)."""
-        self._live.subscribe(listener)
-
-    def _open(self, index_dir: Path) -> LibraryIndex:
-        return LibraryIndex.open(index_dir, embeddings=self.embeddings, pipeline=self.pipeline)
-
-    def _changed(self, index: LibraryIndex) -> None:
-        self._live.replace(index)
+        """Call ``listener(new_index)`` after every change, here or by another process."""
+        self.library.subscribe(listener)
 
     # ----- adding -----------------------------------------------------------------------
     def add_files(self, files: Sequence[tuple[str | Path, str]], *, progress: Progress = _no_progress) -> AddReport:
@@ -139,6 +120,7 @@ class LibraryManager:
         report = AddReport()
         with self._write_lock, tempfile.TemporaryDirectory(dir=self.work_dir, prefix="staging-") as staging:
             accepted: list[tuple[str, Path]] = []  # (upload name, staged copy)
+            read: dict[str, Any] = {}  # staged copy -> its IngestResult (the index reuses it)
             known_ids = {doc.doc_id: doc for doc in self.documents()}
             for i, (path, name) in enumerate(files):
                 progress(0.3 * i / max(len(files), 1), f"{name}")
@@ -148,7 +130,8 @@ class LibraryManager:
                     report.rejected.append((name, rejection))
                     continue
                 if staged is not None:
-                    accepted.append((name, staged))
+                    accepted.append((name, staged[0]))
+                    read[staged[0].name] = staged[1]
                 else:
                     report.unchanged.append((name, self.policy.safe_name(name)))
             if not accepted:
@@ -158,13 +141,13 @@ class LibraryManager:
             if not copied:
                 return report
             progress(0.4, "index")
-            self._index_copies(copied, report)
+            self._index_copies(copied, read, report)
         return report
 
     def _stage(self, path: Path, name: str, staging: Path, known: dict[str, DocumentInfo],
-               accepted: list[tuple[str, Path]]) -> Path | None:
-        """A checked copy of the upload under its safe name; None when the library already has
-        the very same file. Raises :class:`UploadRejected`."""
+               accepted: list[tuple[str, Path]]) -> tuple[Path, Any] | None:
+        """A checked copy of the upload under its safe name and what reading it gave; None when
+        the library already has the very same file. Raises :class:`UploadRejected`."""
         safe = self.policy.check(path, name)
         stem = Path(safe).stem
         if any(staged.stem == stem for _, staged in accepted):
@@ -184,7 +167,7 @@ class LibraryManager:
             raise UploadRejected("unreadable", detail=exc.reason) from exc
         if not getattr(result, "chunks", None):
             raise UploadRejected("empty")
-        return staged
+        return staged, result
 
     def _library_files(self) -> list[Path]:
         return [p for folder in self.sources if folder.is_dir() for p in folder.rglob("*")
@@ -207,12 +190,10 @@ class LibraryManager:
             copied.append((name, target))
         return copied
 
-    def _index_copies(self, copied: list[tuple[str, Path]], report: AddReport) -> None:
+    def _index_copies(self, copied: list[tuple[str, Path]], read: dict[str, Any], report: AddReport) -> None:
         try:
-            result = LibraryIndex.update(
-                self.index_dir, self.sources, embeddings=self.embeddings, pipeline=self.pipeline,
-                cache=self.cache, progress=self.show_progress,
-            )
+            result = self.library.update(cache=self.cache, progress=self.show_progress,
+                                         ingested={target: read[target.name] for _, target in copied})
         except Exception as exc:  # the index swap is atomic: only our copies need undoing
             logger.exception("indexing uploads failed")
             busy = isinstance(exc, IndexLockedError)
@@ -230,7 +211,6 @@ class LibraryManager:
                 report.rejected.append((name, UploadRejected("unreadable", detail=detail)))
             else:
                 report.added.append((name, target.name, counts[target.stem]))
-        self._changed(result.index)
 
     # ----- removing ---------------------------------------------------------------------
     def remove(self, doc_id: str) -> DocumentInfo:
@@ -241,13 +221,12 @@ class LibraryManager:
                 raise KeyError(f"no document {doc_id!r} in the library")
             moved = self._move_to_removed(self._files_of(info))
             try:
-                index = self._open(self.index_dir)  # a copy of its own: requests in flight keep theirs
-                index.remove(doc_id)
+                # A new snapshot: requests in flight keep reading theirs.
+                self.library.remove(doc_id)
             except Exception:
                 for original, parked in moved:  # put the files back: nothing changed
                     shutil.move(parked, original)
                 raise
-            self._changed(index)
             return info
 
     def _files_of(self, info: DocumentInfo) -> list[Path]:

@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 
 
 class DocumentTextSource(Protocol):
+    @property
+    def version(self) -> int: ...  # the current snapshot's version: texts are cached per version
+
     def document_text(self, doc_id: str) -> str: ...
 
 
@@ -30,7 +33,8 @@ class SpanInContext:
 
 
 class PassageLookup:
-    """Reads cited spans out of the library, caching document texts until ``clear()``.
+    """Reads cited spans out of the library, caching document texts of its current snapshot
+    version (a new version, written here or by another process, empties the cache).
 
     Args:
         library: anything with ``document_text(doc_id) -> str`` (the index's cleaned text, the
@@ -48,6 +52,7 @@ class PassageLookup:
         self.context_chars = context_chars
         self.max_cached = max_cached
         self._texts: dict[str, str | None] = {}
+        self._version: int | None = None  # the library version the cached texts belong to
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -57,7 +62,11 @@ class PassageLookup:
 
     def text(self, doc_id: str) -> str | None:
         """The document's cleaned text, or None when the library no longer has it."""
+        version = self.library.version
         with self._lock:
+            if version != self._version:
+                self._texts.clear()
+                self._version = version
             if doc_id in self._texts:
                 return self._texts[doc_id]
         try:
@@ -66,6 +75,8 @@ class PassageLookup:
             logger.info("no text for %s: %s", doc_id, exc)
             text = None
         with self._lock:
+            if version != self._version:  # changed meanwhile: not cached under the newer version
+                return text
             if len(self._texts) >= self.max_cached:
                 self._texts.pop(next(iter(self._texts)))
             self._texts[doc_id] = text

@@ -1,16 +1,17 @@
-"""``reportqa index build|update|status|remove``: maintain the searchable index of the library."""
+"""``reportqa index build|update|status|copy|remove``: maintain the searchable index of the library."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import REBUILD_HINT, IndexLockedError, LibraryIndexError
 from reportqa.errors import CommandError
-from reportqa.factory import index_sources, make_embeddings, make_pipeline
+from reportqa.factory import make_pipeline, open_library
 from reportqa.settings import Settings
 
 if TYPE_CHECKING:  # imported when a command runs: every ``reportqa`` start would pay for FAISS and BM25
@@ -45,6 +46,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(func=run_status)
 
+    copy = actions.add_parser(
+        "copy", help="move the built index into another vector store without embedding again",
+        description="Copy the index's vectors, chunks and keyword index into another store: "
+                    "milvus:///abs/path/library.db or milvus://relative/library.db (Milvus Lite), "
+                    "milvus://HOST:19530 (a Milvus server; milvus+https:// for TLS) or faiss. Then set "
+                    "index.store and index.milvus_uri to match (the command prints them).")
+    copy.add_argument("--to", required=True, metavar="TARGET", help="milvus://..., milvus+https://... or faiss")
+    copy.add_argument("--index-dir", dest="copy_dir", type=Path, default=None, metavar="DIR",
+                      help="index folder of the copy (default: replace the configured index in place)")
+    copy.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                      help="wait this long for a running build instead of failing")
+    copy.set_defaults(func=run_copy)
+
     remove = actions.add_parser("remove", help="drop one report from the index (until the next update)")
     remove.add_argument("doc_id", metavar="DOC_ID", help="document id (the file name without extension)")
     remove.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
@@ -62,19 +76,14 @@ def run_update(args: argparse.Namespace, settings: Settings) -> int:
 
 def _write(args: argparse.Namespace, settings: Settings, *, incremental: bool) -> int:
     from index.embedding_cache import EmbeddingCache
-    from index.library_index import LibraryIndex
 
     if not settings.library_dir.is_dir():
         raise CommandError(f"library folder not found: {settings.library_dir}")
-    sources = index_sources(settings)
-    embeddings = make_embeddings(settings)
-    operation = LibraryIndex.update if incremental else LibraryIndex.build
+    library = open_library(settings)
+    operation = library.update if incremental else library.build
     try:
         with EmbeddingCache(settings.embedding_cache_path) as cache:
-            result = operation(
-                settings.index_dir, sources, embeddings=embeddings, pipeline=make_pipeline(settings),
-                cache=cache, progress=not args.quiet, lock_timeout=args.wait,
-            )
+            result = operation(cache=cache, progress=not args.quiet, lock_timeout=args.wait)
     except IndexLockedError as exc:
         raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except (LibraryIndexError, ValueError, FileNotFoundError) as exc:
@@ -105,17 +114,45 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Index:      {status['path']}")
     print(f"Embedder:   {status['embedder']} ({status['dimension']} dimensions, weights {status['fingerprint'][:12]})")
     print(f"Contents:   {status['documents']} documents, {status['chunks']} chunks")
-    print(f"Built:      {status['built_at']} in {status['build_seconds']:.1f} s")
+    print(f"Built:      {status['built_at']} in {status['build_seconds']:.1f} s (snapshot version {status['version']})")
     print(f"Manifest:   sha256 {status['manifest_sha256'][:16]}")
+    store = status["store"]
+    print(f"Store:      {store['kind']}" + (f" at {store['uri']} (alias {store['alias']}, snapshot {store['snapshot']})"
+                                            if store["kind"] == "milvus" else ""))
     for doc in index.documents():
         print(f"  {doc.doc_id}  {doc.chunks:4d} chunks  {doc.title}")
     return 0
 
 
-def run_remove(args: argparse.Namespace, settings: Settings) -> int:
-    index = _open(settings)
+def run_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from index.library_index import LibraryIndex
+    from index.store_config import StoreConfig
+
     try:
-        index.remove(args.doc_id, lock_timeout=args.wait)
+        target = StoreConfig.from_target(args.to, base=settings.index)
+        started = time.perf_counter()
+        copied = LibraryIndex.copy(settings.index_dir, to=target, dest=args.copy_dir, lock_timeout=args.wait)
+    except (LibraryIndexError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    status = copied.status()
+    print(f"Copied {status['documents']} documents, {status['chunks']} chunks to {_place(target)} "
+          f"in {time.perf_counter() - started:.1f} s; index folder {status['path']}.")
+    if target.store == "milvus":
+        print(f"Use it with: REPORTQA_INDEX__STORE=milvus REPORTQA_INDEX__MILVUS_URI={target.milvus_uri} "
+              f"(or [index] store = \"milvus\", milvus_uri = \"{target.milvus_uri}\" in reportqa.toml)")
+    else:
+        print("Use it with: REPORTQA_INDEX__STORE=faiss (the default)")
+    return 0
+
+
+def _place(config) -> str:
+    return f"Milvus at {config.milvus_uri} (alias {config.milvus_collection})" if config.store == "milvus" else "FAISS"
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings, models=False)
+    try:
+        index = library.remove(args.doc_id, lock_timeout=args.wait)
     except IndexLockedError as exc:
         raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except LibraryIndexError as exc:
@@ -137,10 +174,8 @@ def _settings_differences(index: LibraryIndex, settings: Settings) -> list[str]:
 
 
 def _open(settings: Settings) -> LibraryIndex:
-    """The index without loading any model (status and remove need none)."""
-    from index.library_index import LibraryIndex
-
+    """The index without loading any model (status needs none)."""
     try:
-        return LibraryIndex.open(Path(settings.index_dir))
+        return open_library(settings, models=False).current()
     except LibraryIndexError as exc:
         raise CommandError(str(exc)) from exc

@@ -34,55 +34,51 @@ def _auth(settings: Settings) -> tuple[str, str] | None:
     return (username, password) if username and password else None
 
 
-def _open_or_build_index(settings: Settings, embeddings: Any, pipeline: Any, cache: Any):
-    """The index, built first (with progress bars) when there is none yet."""
-    from index.errors import IndexNotFoundError
-    from index.library_index import LibraryIndex
-    from reportqa.factory import index_sources, open_index
+def _open_or_build(settings: Settings, cache: Any):
+    """The process's library, its index built first (with progress bars) when there is none yet."""
+    from index.errors import IndexNotFoundError, LibraryIndexError
+    from reportqa.factory import open_library
 
+    library = open_library(settings)
     try:
-        return open_index(settings)
-    except CommandError as exc:
-        if not isinstance(exc.__cause__, IndexNotFoundError):
-            raise
+        library.current()
+        return library
+    except IndexNotFoundError:
+        pass
+    except LibraryIndexError as exc:  # built with other settings, damaged: say what to run
+        raise CommandError(str(exc)) from exc
     if not settings.library_dir.is_dir():
         raise CommandError(f"no index yet, and the library folder {settings.library_dir} does not exist")
-    sources = index_sources(settings)
-    print(f"No index at {settings.index_dir} yet: building it from {', '.join(map(str, sources))} "
+    print(f"No index at {settings.index_dir} yet: building it from {', '.join(map(str, library.sources))} "
           f"(first start only; this embeds every report and takes a few minutes) …", flush=True)
-    result = LibraryIndex.build(settings.index_dir, sources, embeddings=embeddings, pipeline=pipeline,
-                                cache=cache, progress=True)
+    result = library.build(cache=cache, progress=True)
     for error in result.errors:
         print(f"reportqa: skipped {error}", flush=True)
     print(f"Index ready: {result.summary()}", flush=True)
-    return result.index
+    return library
 
 
 class AssistantFactory:
     """``(backend, passages) -> Assistant`` for the UI: one assistant per pair over the library's
-    current index, forgotten when the library changes so that new questions search the new index
-    (the models themselves stay loaded by the factory functions)."""
+    current snapshot, keyed on its version, so that a question asked after any change (here or by
+    another process) searches the new snapshot (the models themselves stay loaded by the factory
+    functions)."""
 
     def __init__(self, settings: Settings, library: Any, *, model_speed: Any = None):
         self.settings = settings
-        self.library = library
+        self.library = library  # anything with ``current() -> LibraryIndex`` (index.library.Library)
         self.model_speed = model_speed  # measures the local model's own timings (ui.model_speed)
-        self._cache: dict[tuple[str, int], tuple[Any, Any]] = {}  # -> (index, assistant over it)
+        self._cache: dict[tuple[str, int], tuple[int, Any]] = {}  # -> (snapshot version, assistant over it)
         self._lock = threading.Lock()
-        library.subscribe(lambda index: self.clear())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
 
     def __call__(self, backend: str, passages: int) -> Any:
         from reportqa.factory import make_assistant, make_retriever
 
         key = (backend, int(passages))
-        index = self.library.index  # first: a newer index on disk is switched to (and clears the cache)
+        index = self.library.current()  # a newer snapshot on disk is switched to here
         with self._lock:
             cached = self._cache.get(key)
-            if cached is None or cached[0] is not index:  # built over an older snapshot meanwhile
+            if cached is None or cached[0] != index.version:
                 retrieve = {**self.settings.assistant.retrieve, "passages": int(passages)}
                 options = self.settings.assistant.model_copy(update={"retrieve": retrieve})
                 settings = self.settings.model_copy(update={"assistant": options})
@@ -92,7 +88,7 @@ class AssistantFactory:
                     model = assistant.chat_model
                     if self.model_speed not in (model.callbacks or []):
                         model.callbacks = [*(model.callbacks or []), self.model_speed]
-                cached = self._cache[key] = (index, assistant)
+                cached = self._cache[key] = (index.version, assistant)
             return cached[1]
 
 
@@ -130,30 +126,22 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     to ``settings.uploads_dir`` and ratings to ``settings.feedback_path``. ``preload`` loads the
     default back-end's model now rather than on the first question."""
     from index.embedding_cache import EmbeddingCache
-    from reportqa.factory import make_embeddings, make_pipeline
     from ui.app import build_app
     from ui.feedback_store import FeedbackStore
     from ui.library_manager import LibraryManager
     from ui.model_speed import ModelSpeed
     from ui.upload_policy import UploadPolicy
 
-    embeddings, pipeline = make_embeddings(settings), make_pipeline(settings)
     cache = EmbeddingCache(settings.embedding_cache_path)
-    index = _open_or_build_index(settings, embeddings, pipeline, cache)
+    shared = _open_or_build(settings, cache)
     library = LibraryManager(
-        index_dir=settings.index_dir,
-        library_dirs=[settings.library_dir],
-        upload_dir=settings.uploads_dir,
+        library=shared,
         work_dir=settings.data_dir / "ui",
-        embeddings=embeddings,
-        pipeline=pipeline,
         policy=UploadPolicy(max_bytes=int(settings.ui.max_upload_mb * 2**20)),
         cache=cache,
-        index=index,
-        check_interval=settings.ui.index_check_seconds,
     )
     model_speed = ModelSpeed(record_path=settings.data_dir / "ui" / "model_speed.json")
-    assistants = AssistantFactory(settings, library, model_speed=model_speed)
+    assistants = AssistantFactory(settings, shared, model_speed=model_speed)
     backends = _offered_backends(settings)
     default_backend = settings.assistant.backend if settings.assistant.backend in backends else "extractive"
     if preload:

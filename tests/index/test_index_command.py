@@ -21,7 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 def fake_models(monkeypatch):
     embeddings = HashEmbeddings()
     monkeypatch.setattr(factory, "make_embeddings", lambda settings: embeddings)
-    monkeypatch.setattr(index_command, "make_embeddings", lambda settings: embeddings)
     return embeddings
 
 
@@ -79,6 +78,31 @@ def test_search_json_shape(tmp_path, library, fake_models, capsys):
     first = payload["results"][0]
     assert {"rank", "score", "doc_id", "doc_title", "section", "page", "text", "start", "end"} <= set(first)
     assert first["rank"] == 1 and first["scores"]["fused"] == first["score"]
+
+
+def test_copy_to_milvus_then_search_there(tmp_path, library, fake_models, capsys, monkeypatch):
+    data_dir = tmp_path / "var"
+    assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "build", "--quiet"]) == 0
+    embedded = len(fake_models.embedded)
+    capsys.readouterr()
+    target = tmp_path / "milvus" / "library.db"
+    assert main(["--data-dir", str(data_dir), "index", "copy", "--to", f"milvus://{target}"]) == 0
+    out = capsys.readouterr().out
+    assert "Copied 3 documents" in out and f"REPORTQA_INDEX__MILVUS_URI={target}" in out
+    assert len(fake_models.embedded) == embedded  # nothing embedded again
+    monkeypatch.setenv("REPORTQA_INDEX__STORE", "milvus")
+    monkeypatch.setenv("REPORTQA_INDEX__MILVUS_URI", str(target))
+    assert main(["--data-dir", str(data_dir), "index", "status"]) == 0
+    assert f"Store:      milvus at {target}" in capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "search", "跨境电商", "--json"]) == 0
+    assert "alpha" in capsys.readouterr().out
+
+
+def test_copy_to_a_bad_target_is_refused(tmp_path, library, fake_models, capsys):
+    data_dir = tmp_path / "var"
+    assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "build", "--quiet"]) == 0
+    assert main(["--data-dir", str(data_dir), "index", "copy", "--to", "postgres://x"]) != 0
+    assert "copy target 'postgres://x'" in capsys.readouterr().err
 
 
 def test_build_does_not_follow_a_link_out_of_the_library_and_says_why(tmp_path, library, fake_models, capsys):

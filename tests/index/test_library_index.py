@@ -146,7 +146,12 @@ def test_update_embeds_only_added_and_changed_text(tmp_path, library, pipeline):
 
 def test_remove_drops_a_document_persistently(tmp_path, library, embeddings, pipeline):
     index = build(tmp_path / "index", library, embeddings, pipeline).index
-    index.remove("beta")
+    before = search(index, embeddings, "carbon market")
+    removed = index.remove("beta")
+    # The snapshot it was called on is immutable: it still holds and finds beta.
+    assert [d.doc_id for d in index.documents()] == ["alpha", "beta", "gamma"]
+    assert search(index, embeddings, "carbon market") == before
+    index = removed
     for reopened in (index, LibraryIndex.open(tmp_path / "index", embeddings=embeddings, pipeline=pipeline)):
         assert [d.doc_id for d in reopened.documents()] == ["alpha", "gamma"]
         assert all(c.doc_id != "beta" for c in reopened.chunks)

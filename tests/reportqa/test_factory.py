@@ -20,7 +20,7 @@ def settings_for(tmp_path, monkeypatch):
     (library / "alpha.txt").write_text("# 数字经济\n\n2023年数字经济规模达到53.9万亿元。\n", encoding="utf-8")
     embedders = {"torch": HashEmbeddings(), "onnx": Int8HashEmbeddings()}
     monkeypatch.setattr(factory, "make_embeddings", lambda settings: embedders[settings.models.embedder_backend])
-    monkeypatch.setattr(factory, "_INDEXES", {})
+    monkeypatch.setattr(factory, "_LIBRARIES", {})
 
     def make(backend: str):
         return load_settings({"data_dir": str(tmp_path / "var"), "library_dir": str(library),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from ui_fakes import HashEmbeddings
 
+from index.library import Library
 from index.library_index import LibraryIndex
 from ingest.pipeline import IngestPipeline
 from ui.labels import labels_for
@@ -28,13 +29,12 @@ def setup(tmp_path: Path):
     for doc_id, text in REPORTS.items():
         (library / f"{doc_id}.txt").write_text(text, encoding="utf-8")
     embeddings, pipeline = HashEmbeddings(), IngestPipeline(chunk_size=120, chunk_overlap=20)
-    built = LibraryIndex.build(tmp_path / "index", library, embeddings=embeddings, pipeline=pipeline, progress=False)
-    manager = LibraryManager(
-        index_dir=tmp_path / "index", library_dirs=[library], upload_dir=tmp_path / "uploads",
-        work_dir=tmp_path / "work", embeddings=embeddings,
-        pipeline=pipeline, policy=UploadPolicy(max_bytes=4096), index=built.index, show_progress=False,
-        check_interval=0,  # look at the manifest on every call (the server looks every few seconds)
-    )
+    LibraryIndex.build(tmp_path / "index", library, embeddings=embeddings, pipeline=pipeline, progress=False)
+    shared = Library(tmp_path / "index", folders=[library], upload_dir=tmp_path / "uploads", embeddings=embeddings,
+                     pipeline=pipeline,
+                     check_interval=0)  # look at the manifest on every call (the server looks every few seconds)
+    manager = LibraryManager(library=shared, work_dir=tmp_path / "work", policy=UploadPolicy(max_bytes=4096),
+                             show_progress=False)
     return manager, tmp_path
 
 
@@ -115,9 +115,8 @@ def test_a_work_dir_inside_an_indexed_folder_is_refused(tmp_path):
     library = tmp_path / "reports"
     library.mkdir()
     with pytest.raises(ValueError, match="work_dir"):
-        LibraryManager(index_dir=tmp_path / "index", library_dirs=[library], upload_dir=tmp_path / "uploads",
-                       work_dir=tmp_path / "uploads" / "work", embeddings=None, pipeline=None,
-                       policy=UploadPolicy(max_bytes=10), index=object())
+        LibraryManager(library=Library(tmp_path / "index", folders=[library], upload_dir=tmp_path / "uploads"),
+                       work_dir=tmp_path / "uploads" / "work", policy=UploadPolicy(max_bytes=10))
 
 
 def test_removing_moves_the_file_aside_and_drops_it_from_the_index(setup):
@@ -167,9 +166,25 @@ def test_a_build_by_another_process_shows_in_the_library(setup):
     manager.subscribe(listened.append)
     library = tmp_path / "reports"
     (library / "gamma.txt").write_text("# 人工智能\n\n人工智能治理需要国际合作。", encoding="utf-8")
-    result = LibraryIndex.update(tmp_path / "index", [library, tmp_path / "uploads"], embeddings=manager.embeddings,
+    result = LibraryIndex.update(tmp_path / "index", [library, tmp_path / "uploads"], embeddings=manager.library.embeddings,
                                  pipeline=manager.pipeline, progress=False)  # as `reportqa index update`
     assert "gamma" in [d.doc_id for d in manager.documents()]
     assert manager.status()["manifest_sha256"] == result.index.status()["manifest_sha256"]
     assert manager.document_text("gamma").startswith("# 人工智能")
     assert len(listened) == 1
+
+
+def test_an_upload_is_read_once_and_the_version_grows(setup, monkeypatch):
+    manager, tmp_path = setup
+    pipeline, read = manager.library.pipeline, []
+    original = pipeline.run
+    monkeypatch.setattr(pipeline, "run", lambda path: read.append(Path(path).name) or original(path))
+    before = manager.version
+    report = manager.add_files([upload(tmp_path, "gamma.md", "# Gamma\n\nQuantum networks link three cities since 2021.")])
+    assert [b for _, b, _ in report.added] == ["gamma.md"]
+    assert read.count("gamma.md") == 1  # checked once; the index took that reading
+    assert manager.version == before + 1
+    gamma = next(d for d in manager.documents() if d.doc_id == "gamma")
+    assert gamma.source == str((tmp_path / "uploads" / "gamma.md").resolve())
+    manager.remove("gamma")
+    assert manager.version == before + 2

@@ -38,6 +38,7 @@ class FakeLibrary:
     titles: dict[str, str] = field(default_factory=lambda: {"evil": "数字经济<b>报告</b>", "green": "Green Finance"})
     policy: UploadPolicy = field(default_factory=lambda: UploadPolicy(max_bytes=2**20))
     reads: int = 0
+    version: int = 1  # a real library's version grows with every change
 
     def document_text(self, doc_id: str) -> str:
         self.reads += 1
