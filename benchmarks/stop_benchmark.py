@@ -27,14 +27,18 @@ from reportqa.settings import load_settings  # noqa: E402
 DEV_SET = REPO / "evals" / "datasets" / "reports_dev.jsonl"
 
 
+def read_tokens(iterator, tokens: int) -> None:
+    """Advance ``iterator`` past ``tokens`` text items (the answer object at the end is not one)."""
+    read = 0
+    for item in iterator:
+        read += isinstance(item, str)
+        if read >= tokens:
+            return
+
+
 def close_after(stream, tokens: int) -> float:
     """Read ``tokens`` text items of ``stream``, then the seconds ``close()`` takes."""
-    read = 0
-    for item in stream:
-        if isinstance(item, str):
-            read += 1
-            if read >= tokens:
-                break
+    read_tokens(stream, tokens)
     clock = time.perf_counter()
     stream.close()
     return time.perf_counter() - clock
@@ -42,15 +46,9 @@ def close_after(stream, tokens: int) -> float:
 
 def finish_after(stream, tokens: int) -> float:
     """Read ``tokens`` text items of ``stream``, then the seconds the rest of it takes."""
-    read = 0
-    iterator = iter(stream)
-    for item in iterator:
-        if isinstance(item, str):
-            read += 1
-            if read >= tokens:
-                break
+    read_tokens(stream, tokens)
     clock = time.perf_counter()
-    for _ in iterator:
+    for _ in stream:
         pass
     return time.perf_counter() - clock
 
