@@ -137,6 +137,15 @@ class RuleBasedRewriter(QuestionRewriter):
         return False
 
     @staticmethod
+    def elliptical(question: str) -> bool:
+        """Whether ``question`` depends on the conversation by leaving words out rather than by
+        a pronoun or a definite reference: it has neither."""
+        if detect_language(question) == "zh":
+            core = _END_PUNCT.sub("", question)
+            return not (_ZH_DEFINITE_HEAD.match(core) or _ZH_ANAPHORA.search(core + "？"))
+        return not _EN_ANAPHORA.search(question)
+
+    @staticmethod
     def topic(question: str) -> str:
         """The question without its question words and end punctuation."""
         if detect_language(question) == "zh":
@@ -178,7 +187,11 @@ class RuleBasedRewriter(QuestionRewriter):
         if strategy == "none" or not self.is_follow_up(question):
             return question
         zh = language == "zh"
-        names = [n for n in self.names(history) if n not in question] if strategy == "anchors" else []
+        # Names stand in for what a pronoun or a definite reference points at; an ellipsis
+        # ("是哪几个国家？") leaves out the whole previous predicate, so it gets the topic
+        # (names alone turned that question about 2017's initiative into another one).
+        anchored = strategy == "anchors" and not self.elliptical(question)
+        names = [n for n in self.names(history) if n not in question] if anchored else []
         context = ("、" if zh else ", ").join(names) if names else self.topic(self.resolve_previous(history))
         if not context or context in question:
             return question

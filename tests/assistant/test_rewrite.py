@@ -37,6 +37,13 @@ def test_anchors_strategy_names_only_what_the_previous_question_is_about():
         "安晓明、“一带一路”，其中数字服务贸易，2020年的总额是多少？")
 
 
+def test_an_ellipsis_gets_the_whole_topic_even_when_the_previous_question_has_names():
+    history = [{"q": "2017年第四届世界互联网大会上，中国与几个国家共同发起了《“一带一路”数字经济国际合作倡议》？", "a": "7国。"}]
+    rewriter = RuleBasedRewriter(strategy="anchors")
+    assert rewriter.elliptical("是哪几个国家？") and not rewriter.elliptical("他认为面临哪些挑战？")
+    assert rewriter.rewrite("是哪几个国家？", history).startswith("2017年第四届世界互联网大会上")
+
+
 def test_anchors_fall_back_to_the_topic_when_the_previous_question_names_nothing():
     history = [{"q": "疫情期间有哪些平台帮助农产品销售？", "a": "抖音等平台。"}]
     assert RuleBasedRewriter().rewrite("那快手呢？", history) == "疫情期间平台帮助农产品销售，那快手呢？"
