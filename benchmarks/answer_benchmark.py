@@ -4,6 +4,7 @@
     python benchmarks/answer_benchmark.py gate                            # refusal threshold
     python benchmarks/answer_benchmark.py oracle --backend local          # the model's own ceiling
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
+    python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
 
 ``select`` runs the extractive pipeline and reports, per language, how often the selected units
 hold the gold evidence (span level: the words a citation would carry), how many of them do, the
@@ -191,6 +192,29 @@ def oracle(args: argparse.Namespace) -> None:
               f"| {statistics.median(r['seconds'] for r in part):.1f} |")
 
 
+# --------------------------------------------------------------------------------- monotone
+def monotone(args: argparse.Namespace) -> None:
+    """Answers of a model run (``reportqa eval ... --out RUN``) with fewer supported claims than
+    the extractive preview the same question gets now (leads not counted)."""
+    settings = load_settings({"data_dir": args.data_dir})
+    assistant = make_assistant(settings, "extractive")
+    records = [json.loads(line) for line in (Path(args.run) / "results.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    compared, fewer = 0, []
+    for record in records:
+        if record["refused"]:
+            continue
+        preview = assistant.preview(record["question"], record.get("history") or [])
+        if preview.refused:
+            continue
+        compared += 1
+        shown = sum(c.kind != "lead" for c in preview.claims)
+        final = sum(c["kind"] != "lead" for c in record["claims"])
+        if final < shown:
+            fewer.append(f"{record['id']} ({shown} -> {final})")
+    print(f"{args.run}: {len(fewer)} of {compared} answers have fewer supported claims than their preview"
+          + (f": {', '.join(fewer)}" if fewer else ""))
+
+
 # ------------------------------------------------------------------------------------ units
 def units(args: argparse.Namespace) -> None:
     """Recall@1/5 of the retriever's chunk order against chunks re-ranked by their best unit."""
@@ -241,6 +265,9 @@ def main() -> None:
     o.add_argument("--backend", default="local", choices=("local", "openai", "extractive"))
     o.add_argument("--limit", type=int, default=0, help="the first N answerable items of each language")
     o.set_defaults(func=oracle)
+    m = sub.add_parser("monotone")
+    m.add_argument("run", help="an eval run folder of a model back-end")
+    m.set_defaults(func=monotone)
     u = sub.add_parser("units")
     u.add_argument("--k", type=int, default=10)
     u.set_defaults(func=units)
