@@ -99,9 +99,10 @@ class EvidenceSelector(Stage):
             return [x.unit_id for x in units if x.doc_id == u.doc_id and u.start <= x.start and x.end <= u.end] or [u.unit_id]
 
         state.evidence = [
-            Evidence(n=n, unit=u, doc_title=titles.get(u.doc_id, u.doc_id), page=pages.get(parts(u)[0]),
-                     score=score, cosine=max(cosine_of.get(i, 0.0) for i in parts(u)), role=role)
+            Evidence(n=n, unit=u, doc_title=titles.get(u.doc_id, u.doc_id), page=pages.get(ids[0]),
+                     score=score, cosine=max(cosine_of.get(i, 0.0) for i in ids), role=role)
             for n, (u, score, role) in enumerate(self.choose(question, units, scores), start=1)
+            for ids in [parts(u)]
         ]
         return state
 
