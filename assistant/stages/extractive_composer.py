@@ -55,27 +55,22 @@ class ExtractiveComposer(Stage):
 
     def run(self, state: AnswerState) -> AnswerState:
         claims = [Claim(e.text, (e.n,)) for e in state.evidence]
-        if state.language == "en":
-            claims.insert(0, self.lead(state.evidence))
-        state.claims = claims
+        state.claims = (self.lead(state.evidence) if state.language == "en" else []) + claims
         return state
 
-    def lead(self, evidence: list[Evidence]) -> Claim:
-        """The English lead claim, citing the units its facts come from (all but context)."""
-        cited = tuple(e.n for e in evidence if e.role != "context") or tuple(e.n for e in evidence)
-        return Claim(self.english_lead(evidence), cited, "lead")
-
-    def english_lead(self, evidence: list[Evidence]) -> str:
-        """"From “<English title>” (<year>): <figures and names>." for each report cited."""
-        parts = []
+    def lead(self, evidence: list[Evidence]) -> list[Claim]:
+        """The English lead: one claim per report, "From “<English title>”: <figures and
+        names>.", citing that report's units (all but context), so each report's figures point
+        at the units that state them."""
+        claims = []
         for doc_id in dict.fromkeys(e.unit.doc_id for e in evidence):
             units = [e for e in evidence if e.unit.doc_id == doc_id]
+            answers = [e for e in units if e.role != "context"] or units
             title = self.english_title(doc_id) or units[0].doc_title
             facts: list[str] = []
-            for e in units:
-                if e.role != "context":
-                    facts.extend(f for f in english_facts(e.text) if f not in facts)
+            for e in answers:
+                facts.extend(f for f in english_facts(e.text) if f not in facts)
             facts = facts[: self.config.max_facts]
             said = f": {', '.join(facts)}" if facts else ""
-            parts.append(f"From “{title}”{said}")
-        return "; ".join(parts) + "."
+            claims.append(Claim(f"From “{title}”{said}.", tuple(e.n for e in answers), "lead"))
+        return claims

@@ -154,7 +154,7 @@ class ModelComposer(Stage):
             cited = tuple(n for n in marker_numbers(line) if n in {e.n for e in state.evidence})
             claims.append(Claim(lead, attribute(lead, cited, state.evidence), "lead"))
         elif language == "en":  # no usable lead: the extractive one (report, figures, names)
-            claims.append(self.fallback_lead(state))
+            claims.extend(self.fallback_lead(state))
         for e in state.evidence:
             text = ""
             if language == "en":
@@ -171,7 +171,7 @@ class ModelComposer(Stage):
         state.claims = claims
         return state
 
-    def fallback_lead(self, state: AnswerState) -> Claim:
+    def fallback_lead(self, state: AnswerState) -> list[Claim]:
         return self._extractive.lead(state.evidence)
 
     def _tokens(self, messages: list[BaseMessage], max_tokens: int, grammar: str) -> Iterator[str]:
