@@ -7,8 +7,7 @@ right topic (its evidence scores well) but asks for a value or a year the text n
 ten unanswerable dev questions do, see :class:`~assistant.stages.refusal_gate.RefusalGate`).
 
 Only unambiguous cues count: "how much" alone may ask for money, a share or a count, so it asks
-for a figure of any kind. A figure is a quantity: dates and years are set aside before looking
-for one ("how many delegates" is not answered by "2019年8月"), and "when" asks for a ``time``.
+for a figure of any kind.
 """
 
 from __future__ import annotations
@@ -18,18 +17,11 @@ import re
 from ingest.numbers import english_numbers, numbers_in, numbers_in_any_notation
 
 _ASKS = {
-    # A quantity: how many, how much, what share or value. A date is no answer to these.
     "figure": re.compile(
-        r"多少|几[个项家国次位名倍台条所人]|多大|多高|多快|比例|占比|百分之"
+        r"多少|几[个项家国次年位名倍台条所人]|多大|多高|多快|比例|占比|百分之|哪一?天|哪一?年|何时|什么时候|几月"
         r"|\bhow (?:many|much|large|big|fast|high|long)\b"
-        r"|\bwhat (?:percentage|share|proportion|amount|value|budget|size|number)\b|\bby how much\b"
-        r"|\bwhat (?:was|is|were|are|will be) the (?:value|number|amount|size|share|percentage|proportion"
-        r"|total|volume|scale)\b",
-        re.IGNORECASE),
-    # A point in time: when, which year, which day.
-    "time": re.compile(
-        r"哪一?天|哪一?年|何时|什么时候|几月|几年"
-        r"|\bwhat (?:year|date)\b|\bwhich (?:year|day|date)\b"
+        r"|\bwhat (?:percentage|share|proportion|amount|value|budget|size|number|year|date)\b"
+        r"|\bby how much\b|\bwhich (?:year|day|date)\b"
         # "when" as the question word, not the conjunction of "what happened when ..."
         r"|(?:^|[,;:]\s*|\band\s+)when\b", re.IGNORECASE),
     "money": re.compile(
@@ -45,8 +37,6 @@ _ASKS = {
 }
 _STATES = {
     "figure": re.compile(r"\d"),
-    "time": re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\d\s*[月日]|\b(?:January|February|March|April|May|June|July"
-                       r"|August|September|October|November|December)\b"),
     "money": re.compile(r"\d[\d,.]*\s*多?\s*(?:万亿|亿|万|千)?\s*多?\s*(?:美元|元|人民币|欧元|日元|英镑|韩元)"
                         r"|[$￥¥]\s*\d|\d\s*(?:dollars|yuan)\b", re.IGNORECASE),
     "percent": re.compile(r"\d\s*%|百分之|个百分点|\d\s*成|\bper ?cent\b", re.IGNORECASE),
@@ -54,13 +44,6 @@ _STATES = {
     "year": re.compile(r"(?:19|20)\d\d"),
 }
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-# Dates and years, set aside before looking for a quantity: "2019年8月" says when, not how many.
-_DATES = re.compile(
-    r"(?<!\d)(?:19|20)\d\d\s*(?:[-–—~～/至到]\s*(?:19|20)\d\d)?\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
-    r"|(?<!\d)(?:19|20)\d\d\s*[-–—~～/至到]\s*(?:19|20)\d\d(?!\d)"
-    r"|(?<!\d)\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?<!\d)\d{1,2}\s*日"
-    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?:\s+\d{1,2},?)?(?:\s+(?:19|20)\d\d)?|\b(?:in|since|by|from|until) (?:19|20)\d\d\b")
 # A year that dates a report rather than the fact asked about: "the 2020 white paper",
 # "2022年版", "白皮书（2022年）". Titles and quotations are set aside the same way.
 _REPORT_YEAR = re.compile(
@@ -71,7 +54,7 @@ _QUOTED = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"")
 
 
 def expected_types(question: str) -> frozenset[str]:
-    """The kinds of value ``question`` asks for: any of figure, time, money, percent, day, year."""
+    """The kinds of value ``question`` asks for: any of figure, money, percent, day, year."""
     return frozenset(kind for kind, pattern in _ASKS.items() if pattern.search(question))
 
 
@@ -81,9 +64,7 @@ def states(kind: str, text: str, *, given: str = "") -> bool:
     if kind not in _STATES:
         raise ValueError(f"unknown answer type {kind!r}; expected one of {sorted(_STATES)}")
     known = numbers_in(given) | numbers_in(english_numbers(given))
-    if kind == "time":
-        return any(m.group() not in given for m in _STATES["time"].finditer(text))
-    values = [_DATES.sub(" ", text)] if kind == "figure" else [m.group() for m in _STATES[kind].finditer(text)]
+    values = [text] if kind == "figure" else [m.group() for m in _STATES[kind].finditer(text)]
     return any(numbers_in_any_notation(value) - known for value in values if _STATES["figure"].search(value))
 
 

@@ -8,9 +8,8 @@ is left when verification drops every claim (:class:`ClaimVerifier`).
 ``no_evidence`` has three tests, each measured on the dev set with ``answer_benchmark.py gate``:
 - the best answer unit is not close enough to the question (cosine; a lower bar when question
   and unit are in different languages, since cross-lingual cosines run lower);
-- the question asks for a kind of value (an amount of money, a share, a quantity, a point in
-  time) that the best answer unit, with the items and context around the answers, does not
-  state (:mod:`assistant.answer_type`; a date is no quantity);
+- the question asks for a kind of value (an amount of money, a share, a day, a year, any figure)
+  that no selected unit states (:mod:`assistant.answer_type`);
 - the question restricts its answer to a year that neither the units nor the passages around
   them mention.
 An unanswerable question usually names a topic the reports cover and asks for a value they do
@@ -50,11 +49,6 @@ class RefusalGate(Stage):
         min_unit_cosine_cross_lingual: float = 0.44
         # A question asking for a kind of value its evidence does not state is refused.
         require_answer_type: bool = True
-        # The value must be in the best-scoring answer unit (or the items and context around
-        # the answers), not in any unit: a weaker unit's unrelated "28 项" let "how much of the
-        # $5 trillion…" through. Held-out en unanswerable refused 5 -> 6 of 7; dev and held-out
-        # answerable refused unchanged (1 of 62, 1 of 26).
-        value_in_best_unit: bool = True
         # A question restricted to a year its evidence never mentions is refused.
         require_asked_years: bool = True
 
@@ -78,22 +72,14 @@ class RefusalGate(Stage):
             return False
         units = [e for e in state.evidence if e.role in _ANSWERING_ROLES]
         if self.config.require_answer_type:
-            valued = self._value_units(state.evidence)
             for kind in expected_types(question):
-                if not any(states(kind, e.text, given=question) for e in valued):
+                if not any(states(kind, e.text, given=question) for e in units):
                     return False
         if self.config.require_asked_years:
             years = asked_years(question)
             if years and not any(year in text for year in years for text in self._surroundings(units, state)):
                 return False
         return True
-
-    def _value_units(self, evidence: list[Evidence]) -> list[Evidence]:
-        answers = [e for e in evidence if e.role == "answer"]
-        if not answers or not self.config.value_in_best_unit:
-            return [e for e in evidence if e.role in _ANSWERING_ROLES]
-        best = max(answers, key=lambda e: e.score)
-        return [best] + [e for e in evidence if e.role in ("item", "context")]
 
     def _close_enough(self, question: str, evidence: list[Evidence]) -> bool:
         answers = [e for e in evidence if e.role == "answer"]
