@@ -4,6 +4,7 @@
     python benchmarks/answer_benchmark.py gate                            # refusal threshold
     python benchmarks/answer_benchmark.py oracle --backend local          # the model's own ceiling
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
+    python benchmarks/answer_benchmark.py rank [--query-prompt TEXT] [--unit-title]  # unit ranking P@1/P@3
     python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
 
 ``select`` runs the extractive pipeline and reports, per language, how often the selected units
@@ -250,6 +251,53 @@ def units(args: argparse.Namespace) -> None:
         print(f"| {key} | {mean(per_lang.get('zh', [])):.3f} | {mean(per_lang.get('en', [])):.3f} |")
 
 
+# ------------------------------------------------------------------------------------- rank
+def rank(args: argparse.Namespace) -> None:
+    """How often the selector's best answer unit (P@1), and its top three (P@3), hold gold
+    evidence: the ceiling of span precision for a selection of that size. ``--query-prompt``
+    embeds the question with another EmbeddingGemma task prompt ("task: question answering |
+    query: "); ``--unit-title`` re-embeds each candidate unit with its section (or report) as the
+    document prompt's title, as an index built that way would."""
+    import numpy as np
+
+    settings = load_settings({"data_dir": args.data_dir})
+    assistant = make_assistant(settings, "extractive")
+    resolve, retrieve, select = assistant.preview_pipeline.stages[:3]
+    model = select.embeddings.model
+    titled: dict[str, np.ndarray] = {}
+    table: dict[str, list[tuple[float, float]]] = {}
+    for item in load_items(args.dataset):
+        if not item["evidence"] or item.get("history"):
+            continue
+        state = retrieve.run(resolve.run(assistant._state(item["question"], [])))
+        candidates = select.candidates(state)
+        units = [c[0] for c in candidates]
+        question = state.standalone or state.question
+        scores, dense = select.score(question, units, [c[1] for c in candidates], [c[2] for c in candidates])
+        if args.query_prompt or args.unit_title:
+            if args.unit_title:
+                titles = {r.chunk.doc_id: r.chunk.doc_title for r in state.results}
+                missing = [u for u in units if u.unit_id not in titled]
+                texts = [f"title: {(u.section or titles.get(u.doc_id) or 'none')[-80:]} | text: {u.text}" for u in missing]
+                for u, v in zip(missing, model.encode(texts, normalize_embeddings=True, prompt="") if texts else []):
+                    titled[u.unit_id] = v
+                vectors = np.stack([titled[u.unit_id] for u in units])
+            else:
+                vectors = np.stack([c[1] for c in candidates])
+            query = (model.encode([args.query_prompt + question], normalize_embeddings=True, prompt="")[0]
+                     if args.query_prompt else np.asarray(select.embeddings.encode_query(question)).reshape(-1))
+            scores = scores - dense + vectors.astype(np.float32) @ query.astype(np.float32)
+        evidence = gold(item)
+        relevant = np.array([any(is_relevant(Passage(u.doc_id, u.text), g) for g in evidence) for u in units])
+        order = [i for i in np.argsort(-scores, kind="stable") if units[i].answerable]
+        table.setdefault(item["lang"], []).append((float(relevant[order[0]]), float(relevant[order[:3]].mean())))
+    print(f"query prompt: {args.query_prompt or 'the index default'}; unit title: {'section' if args.unit_title else 'none'}")
+    print("| lang | n | P@1 | P@3 |")
+    print("|---|---|---|---|")
+    for lang, rows in sorted(table.items()):
+        print(f"| {lang} | {len(rows)} | {mean(r[0] for r in rows):.3f} | {mean(r[1] for r in rows):.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, default=DEV)
@@ -271,6 +319,10 @@ def main() -> None:
     u = sub.add_parser("units")
     u.add_argument("--k", type=int, default=10)
     u.set_defaults(func=units)
+    r = sub.add_parser("rank")
+    r.add_argument("--query-prompt", default="", help='e.g. "task: question answering | query: "')
+    r.add_argument("--unit-title", action="store_true", help="embed units with their section as the title")
+    r.set_defaults(func=rank)
     args = parser.parse_args()
     args.func(args)
 
