@@ -52,6 +52,7 @@ def make_embeddings(settings: Settings):
         else:
             embeddings = _exported_embeddings(settings, registry, spec, path)
         embeddings.batch_queries = settings.retrieval.batch_queries
+        embeddings.configure_query_batching(settings.retrieval.query_batcher)
         _EMBEDDINGS[key] = embeddings
         return embeddings
 

@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.embeddings.query_batcher_config import QueryBatcherConfig
 from index.store_config import StoreConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,7 @@ class RetrievalSettings(BaseModel):
     # Encode the questions of concurrent requests in one model call (see
     # benchmarks/load_benchmark.py for what it does under load).
     batch_queries: bool = True
+    query_batcher: QueryBatcherConfig = Field(default_factory=QueryBatcherConfig)
 
 
 STAGES = ("resolve", "retrieve", "select", "gate", "compose", "verify")

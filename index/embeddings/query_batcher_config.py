@@ -1,0 +1,20 @@
+"""How the queries of concurrent requests are batched: the ``retrieval.query_batcher`` settings."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class QueryBatcherConfig(BaseModel):
+    """Bounds of :class:`~index.embeddings.query_batcher.QueryBatcher` (see benchmarks/README.md,
+    "Load", for the measurements)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Queries per model call. EmbeddingGemma (torch fp32, 2 cores) costs per query, one by one /
+    # batched: 0.61 / 0.16 s at 20 per call, with no further gain past 16 (load_benchmark
+    # 2026-11-30); 32 lets a burst of 20 chats go in one call.
+    max_batch: int = Field(32, ge=1, le=256)
+    # How long the first query after an idle spell waits for company. Queries arriving while the
+    # model is busy are batched without waiting; a window only helps the first of a burst.
+    max_wait_ms: float = Field(0.0, ge=0, le=1000)
