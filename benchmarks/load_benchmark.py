@@ -6,15 +6,16 @@
 
 Starts ``reportqa serve`` on 127.0.0.1 (a free port) in a child process over the index in
 ``--data-dir`` (build it first: ``reportqa index build``), then runs ``--clients`` gradio_client
-sessions at once, each asking ``--rounds`` dev-set questions one after the other the way the
-browser does: the ``/start`` step (question, retrieval, preview; for the extractive back-end the
+sessions at once, each asking ``--rounds`` dev-set questions one after the other (client n starting
+``n x --stagger`` seconds after the first) the way the browser does: the ``/start`` step (question, retrieval, preview; for the extractive back-end the
 whole answer), then the ``/generate`` step (the model's answer). Every chat asks a different
 question (the server remembers recent query vectors, so a repeated question would cost nothing),
 and the warm-up question is asked by no client. No new question is sent after ``--max-seconds``.
 Reports p50/p95 of the time to the first visible answer (end of ``/start``) and to the final
 answer, per-chat throughput and errors (exceptions and error bubbles). With the local back-end it
 also reports how many chats were shown their place in the model's queue when their preview
-arrived, and the most answers shown ahead of one.
+arrived, and the most answers shown ahead of one; ``--previews-only`` puts every chat in line for
+the model without waiting for the answers, which bounds a run on a slow machine.
 
 Each ``--variant`` is one server started with those settings on top of ``--set``; the variants
 run back to back in one invocation (the machine's load average is printed before each), so that
@@ -117,8 +118,8 @@ def serve(args: argparse.Namespace, overrides: dict[str, str], repo: Path, attem
     raise SystemExit(f"the server did not start in {attempts} attempts")
 
 
-def run_client(url: str, number: int, clients: int, rounds: int, asked: list[tuple[str, str]], backend: str,
-               passages: int, start: threading.Barrier, deadline: float, results: list[Chat], timeout: float) -> None:
+def run_client(url: str, number: int, args: argparse.Namespace, asked: list[tuple[str, str]],
+               start: threading.Barrier, deadline: float, results: list[Chat]) -> None:
     from gradio_client import Client
 
     try:
@@ -128,20 +129,27 @@ def run_client(url: str, number: int, clients: int, rounds: int, asked: list[tup
         results.append(Chat(number, 0, "", error=f"connect: {exc}"))
         return
     start.wait()
-    for round_number in range(rounds):
+    time.sleep(number * args.stagger)
+    for round_number in range(args.rounds):
         if time.monotonic() > deadline:
             break
-        question, language = chat_question(asked, number, round_number, clients)
+        question, language = chat_question(asked, number, round_number, args.clients)
         chat = Chat(number, round_number, question)
         results.append(chat)
         sent = time.monotonic()
         try:
-            shown = client.submit(question, backend, passages, language, api_name="/start").result(timeout=timeout)
+            shown = client.submit(question, args.backend, args.passages, language,
+                                  api_name="/start").result(timeout=args.timeout)
             chat.first_visible = time.monotonic() - sent
             chat.queue_ahead = queue_place(str(shown[0]))
-            final = client.submit(language, api_name="/generate").result(timeout=timeout)
+            if "rq-error" in str(shown[0]):
+                chat.error = "error bubble in the preview"
+            generating = client.submit(language, api_name="/generate")  # in line for the model, as a browser
+            if args.previews_only:
+                continue
+            final = generating.result(timeout=args.timeout)
             chat.total = time.monotonic() - sent
-            if "rq-error" in str(final[0]) or "rq-error" in str(shown[0]):
+            if "rq-error" in str(final[0]):
                 chat.error = "error bubble in the answer"
         except Exception as exc:  # noqa: BLE001 - reported per chat
             chat.error = f"{type(exc).__name__}: {exc}"
@@ -161,8 +169,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def summarise(chats: list[Chat], wall: float) -> dict:
-    answered = [c for c in chats if c.error is None and c.total is not None]
+def summarise(chats: list[Chat], wall: float, *, previews_only: bool = False) -> dict:
+    done = (lambda c: c.first_visible is not None) if previews_only else (lambda c: c.total is not None)
+    answered = [c for c in chats if c.error is None and done(c)]
     first = [c.first_visible for c in chats if c.first_visible is not None]
     total = [c.total for c in answered]
     places = [c.queue_ahead for c in chats if c.queue_ahead is not None]
@@ -197,9 +206,8 @@ def run_variant(args: argparse.Namespace, overrides: dict[str, str], repo: Path 
         results: list[Chat] = []
         barrier = threading.Barrier(args.clients + 1)
         deadline = time.monotonic() + args.max_seconds
-        threads = [threading.Thread(target=run_client, args=(url, n, args.clients, args.rounds, asked, args.backend,
-                                                             args.passages, barrier, deadline, results,
-                                                             args.timeout))
+        threads = [threading.Thread(target=run_client, args=(url, n, args, asked, barrier, deadline, results),
+                                    daemon=True)
                    for n in range(args.clients)]
         for thread in threads:
             thread.start()
@@ -207,7 +215,7 @@ def run_variant(args: argparse.Namespace, overrides: dict[str, str], repo: Path 
         began = time.monotonic()
         for thread in threads:
             thread.join()
-        return summarise(results, time.monotonic() - began), results
+        return summarise(results, time.monotonic() - began, previews_only=args.previews_only), results
     finally:
         if server is not None:
             server.terminate()
@@ -230,10 +238,18 @@ def main() -> None:
                         help="extra REPORTQA_* settings for the server, e.g. REPORTQA_UI__CONCURRENCY=2")
     parser.add_argument("--json", type=Path, help="also write the summary and every chat here")
     parser.add_argument("--url", help="measure a server already running here instead of starting one")
+    parser.add_argument("--stagger", type=float, default=0.0,
+                        help="client n starts n x this many seconds after the first (arrivals while the model is busy)")
+    parser.add_argument("--previews-only", action="store_true",
+                        help="queue each chat for the model but do not wait for its answer: measures the previews "
+                             "and queue places of a busy local model in bounded time (answers are not counted)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME[@CHECKOUT]:ENV=VALUE[,ENV=VALUE]",
                         help="run once per variant, back to back, each with these extra settings "
                              "(and the server from CHECKOUT if given)")
     args = parser.parse_args()
+    if args.previews_only and args.rounds != 1:
+        parser.error("--previews-only asks one question per client (--rounds 1): a chat waits for its answer "
+                     "before the next question")
 
     base = dict(item.split("=", 1) for item in args.set)
     variants = [parse_variant(v) for v in args.variant] or [("default", REPO, {})]
