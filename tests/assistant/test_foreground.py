@@ -6,6 +6,7 @@ import threading
 import time
 
 from assistant.foreground import Foreground
+from assistant_test_doubles import preview_running
 
 
 def test_an_idle_foreground_never_pauses_anyone():
@@ -16,22 +17,13 @@ def test_an_idle_foreground_never_pauses_anyone():
 
 def test_a_pause_lasts_until_the_preview_ends():
     foreground = Foreground()
-    entered, release, paused = threading.Event(), threading.Event(), threading.Event()
-
-    def preview() -> None:
-        with foreground.running():
-            entered.set()
-            release.wait(10)
-
-    worker = threading.Thread(target=preview)
-    worker.start()
-    assert entered.wait(10) and foreground.busy
-    pauser = threading.Thread(target=lambda: (foreground.pause_while_busy(10.0), paused.set()))
-    pauser.start()
-    assert not paused.wait(0.2)  # still waiting while the preview runs
-    release.set()
+    paused = threading.Event()
+    with preview_running(foreground):
+        assert foreground.busy
+        pauser = threading.Thread(target=lambda: (foreground.pause_while_busy(10.0), paused.set()))
+        pauser.start()
+        assert not paused.wait(0.2)  # still waiting while the preview runs
     assert paused.wait(10)
-    worker.join(10)
     pauser.join(10)
     assert not foreground.busy
 
