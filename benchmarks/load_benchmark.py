@@ -155,11 +155,15 @@ def run_client(url: str, number: int, args: argparse.Namespace, asked: list[tupl
             chat.error = f"{type(exc).__name__}: {exc}"
 
 
-def warm_up(url: str, asked: tuple[str, str], backend: str, passages: int, timeout: float) -> None:
-    """One chat before the clock starts: models and caches load on first use."""
+def warm_up(url: str, asked: tuple[str, str], backend: str, passages: int, timeout: float, *,
+            answer: bool = True) -> None:
+    """One chat before the clock starts: models and caches load on first use. Without
+    ``answer`` it is an extractive chat (nothing left in line for the model, which then loads
+    during the first measured answer)."""
     from gradio_client import Client
 
     client = Client(url, verbose=False)
+    backend = backend if answer else "extractive"
     client.submit(asked[0], backend, passages, asked[1], api_name="/start").result(timeout=timeout)
     client.submit(asked[1], api_name="/generate").result(timeout=timeout)
 
@@ -202,7 +206,7 @@ def run_variant(args: argparse.Namespace, overrides: dict[str, str], repo: Path 
     server, url = (None, args.url) if args.url else serve(args, overrides, repo)
     try:
         asked = questions()
-        warm_up(url, asked[0], args.backend, args.passages, args.timeout)
+        warm_up(url, asked[0], args.backend, args.passages, args.timeout, answer=not args.previews_only)
         results: list[Chat] = []
         barrier = threading.Barrier(args.clients + 1)
         deadline = time.monotonic() + args.max_seconds
