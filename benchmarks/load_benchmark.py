@@ -177,7 +177,7 @@ def summarise(chats: list[Chat], wall: float, *, previews_only: bool = False) ->
     done = (lambda c: c.first_visible is not None) if previews_only else (lambda c: c.total is not None)
     answered = [c for c in chats if c.error is None and done(c)]
     first = [c.first_visible for c in chats if c.first_visible is not None]
-    total = [c.total for c in answered]
+    total = [c.total for c in answered if c.total is not None]
     places = [c.queue_ahead for c in chats if c.queue_ahead is not None]
     return {
         "chats": len(chats), "answered": len(answered), "errors": len(chats) - len(answered),

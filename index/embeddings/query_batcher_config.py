@@ -11,10 +11,11 @@ class QueryBatcherConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # Queries per model call. EmbeddingGemma (torch fp32, 2 cores) costs per query, one by one /
-    # batched: 0.61 / 0.16 s at 20 per call, with no further gain past 16 (load_benchmark
-    # 2026-11-30); 32 lets a burst of 20 chats go in one call.
+    # Queries per model call. EmbeddingGemma (torch fp32, 2 cores) cost per question 0.61 s one
+    # by one, 0.25 s in calls of 4, 0.17 s of 8, 0.16 s of 20 (benchmarks/README.md "Load"); 32
+    # lets a burst of 20 chats share one call.
     max_batch: int = Field(32, ge=1, le=256)
     # How long the first query after an idle spell waits for company. Queries arriving while the
-    # model is busy are batched without waiting; a window only helps the first of a burst.
+    # model is busy are batched without waiting, so a window only helps the first of a burst; it
+    # has not been measured to help, so none by default.
     max_wait_ms: float = Field(0.0, ge=0, le=1000)
