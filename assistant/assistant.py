@@ -25,6 +25,7 @@ from assistant.answer import Answer, Citation
 from assistant.answer_pipeline import AnswerPipeline
 from assistant.answer_state import AnswerState
 from assistant.answer_text import render_answer
+from assistant.foreground import FOREGROUND
 from assistant.labels import labels_for
 from assistant.language import LanguageSetting, answer_language
 from assistant.stages import (
@@ -129,7 +130,8 @@ class Assistant:
     def preview(self, question: str, history: History = ()) -> Answer:
         """The instant extractive answer (``final=False`` for generative back-ends)."""
         state = self._state(question, history)
-        self.preview_pipeline.run(state)
+        with FOREGROUND.running():  # a local model writing another answer pauses meanwhile
+            self.preview_pipeline.run(state)
         return self._answer(state, backend="extractive", final=not self.generative)
 
     def stream(self, question: str, history: History = (), *, preview: Answer | None = None) -> Iterator[Answer | str]:

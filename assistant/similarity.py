@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -28,19 +29,27 @@ def without_book_titles(question: str) -> str:
 
 
 
-def char_bigrams(text: str) -> set[str]:
+# Every question compares itself with the same few hundred evidence texts of the library; their
+# bigrams and words are remembered (by the text itself, so a changed library cannot go stale).
+# Over 120 chunks and 12 questions: see benchmarks/README.md "Load".
+TEXT_FEATURES_CACHE = 8192
+
+
+@lru_cache(maxsize=TEXT_FEATURES_CACHE)
+def char_bigrams(text: str) -> frozenset[str]:
     """Character bigrams inside each CJK run (bigrams never span punctuation)."""
     grams: set[str] = set()
     for run in _CJK_RUN.findall(_ZH_FILLER.sub(" ", text)):
         if len(run) == 1:
             grams.add(run)
         grams.update(run[i : i + 2] for i in range(len(run) - 1))
-    return grams
+    return frozenset(grams)
 
 
-def words(text: str) -> set[str]:
+@lru_cache(maxsize=TEXT_FEATURES_CACHE)
+def words(text: str) -> frozenset[str]:
     """Lower-cased English words and numbers, without stop words."""
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _EN_STOPWORDS}
+    return frozenset(w.lower() for w in _WORD.findall(text) if w.lower() not in _EN_STOPWORDS)
 
 
 def containment(claim: set[str], source: set[str]) -> float:

@@ -52,6 +52,7 @@ def make_embeddings(settings: Settings):
         else:
             embeddings = _exported_embeddings(settings, registry, spec, path)
         embeddings.batch_queries = settings.retrieval.batch_queries
+        embeddings.configure_query_batching(settings.retrieval.query_batcher)
         _EMBEDDINGS[key] = embeddings
         return embeddings
 
@@ -190,6 +191,7 @@ def make_chat_model(settings: Settings, backend: str):
             n_threads=settings.models.threads,
             max_tokens=options.max_answer_tokens,
             temperature=options.temperature,
+            pause_for_previews=options.pause_model_for_previews,
         )
     if backend == "openai":
         missing = [key for key in ("openai_base_url", "openai_model") if not getattr(options, key)]

@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.embeddings.query_batcher_config import QueryBatcherConfig
 from index.store_config import StoreConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,7 @@ class RetrievalSettings(BaseModel):
     # Encode the questions of concurrent requests in one model call (see
     # benchmarks/load_benchmark.py for what it does under load).
     batch_queries: bool = True
+    query_batcher: QueryBatcherConfig = Field(default_factory=QueryBatcherConfig)
 
 
 STAGES = ("resolve", "retrieve", "select", "gate", "compose", "verify")
@@ -114,6 +116,10 @@ class AssistantSettings(BaseModel):
     language: Literal["auto", "zh", "en"] = "auto"
     context_window: int = Field(4096, ge=512)
     temperature: float = Field(0.0, ge=0, le=2)  # greedy: copy figures, do not sample them
+    # While previews are being computed, the local model pauses between tokens, at most this many
+    # seconds each time, so that the preview of someone who just asked is not slowed down by
+    # another person's answer being written (see benchmarks/README.md "Load", local back-end).
+    pause_model_for_previews: float = Field(2.0, ge=0, le=30)
     max_answer_tokens: int = Field(448, ge=16)  # the openai back-end's cap; the composer sets its own per answer
     openai_base_url: str | None = None
     openai_api_key: str | None = None

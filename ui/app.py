@@ -509,5 +509,11 @@ def launch_app(
         footer_links=[],
         theme=gr.themes.Soft(font=FONT_STACK),
         css=CSS + PHONE_CSS,
+        # Gradio's check that its page answers (5 HEAD requests, 3 s each, given up at the first
+        # refused connection) failed on a machine at load average 14-16 while the server thread
+        # was still starting, and it then refuses to start at all ("a shareable link must be
+        # created"). The check is the only thing ``_frontend`` does (gradio 6 blocks.py); the
+        # server is local by design and serve prints its URL once it is up.
+        _frontend=False,
     )
     return url

@@ -23,6 +23,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field, PrivateAttr, field_validator
 
+from assistant.foreground import FOREGROUND
+
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _SERVERS: dict[tuple[str, int, int], Any] = {}
 _SERVERS_LOCK = threading.Lock()
@@ -66,6 +68,8 @@ class LlamaCppChatModel(BaseChatModel):
     temperature: float = Field(0.0, ge=0, le=2)
     top_p: float = Field(0.9, gt=0, le=1)
     seed: int = 42
+    # Seconds the model may pause between two tokens while previews run (0: never pauses).
+    pause_for_previews: float = Field(0.0, ge=0)
     # Accepts a llama.cpp GBNF ``grammar`` (and ``json_schema``/``response_format``) per call.
     supports_grammar: ClassVar[bool] = True
 
@@ -155,6 +159,7 @@ class LlamaCppChatModel(BaseChatModel):
 
         def on_chunk(chunk: dict[str, Any]) -> bool:
             deltas.put(chunk)
+            FOREGROUND.pause_while_busy(self.pause_for_previews)  # llama.cpp waits while we do
             return cancelled.is_set()
 
         def run() -> None:

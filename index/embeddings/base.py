@@ -12,6 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from index.embeddings.query_batcher import QueryBatcher
+from index.embeddings.query_batcher_config import QueryBatcherConfig
 
 
 QUERY_CACHE_SIZE = 256
@@ -28,7 +29,7 @@ class VectorEmbeddings(Embeddings, ABC):
     ``_encode_documents``/``_encode_queries``; this class validates inputs and outputs.
 
     Queries of concurrent callers are encoded together (:class:`QueryBatcher`) while
-    ``batch_queries`` is true. ``backend`` and ``quantization`` say how the weights run (the same
+    ``batch_queries`` is true, within the bounds set by :meth:`configure_query_batching`. ``backend`` and ``quantization`` say how the weights run (the same
     weights give other vectors through another backend); both are recorded in the manifest and
     key the embedding cache.
     """
@@ -47,7 +48,15 @@ class VectorEmbeddings(Embeddings, ABC):
         # The retriever and the evidence selector embed the same question: remember recent ones.
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queries_lock = threading.Lock()
-        self._query_batcher = QueryBatcher(lambda texts: self._normalised(self._encode_queries(texts), len(texts)))
+        self._query_batcher = QueryBatcher(self._encode_query_batch)
+
+    def configure_query_batching(self, config: QueryBatcherConfig) -> None:
+        """Batch concurrent queries within these bounds (before the first query is encoded)."""
+        self._query_batcher.close()
+        self._query_batcher = QueryBatcher(self._encode_query_batch, config=config)
+
+    def _encode_query_batch(self, texts: list[str]) -> np.ndarray:
+        return self._normalised(self._encode_queries(texts), len(texts))
 
     @property
     @abstractmethod

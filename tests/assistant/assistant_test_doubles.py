@@ -4,7 +4,9 @@ model that records the prompts it receives."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -98,3 +100,21 @@ class ScriptedChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text[i : i + 3]))
 
 
+@contextmanager
+def preview_running(foreground: Any) -> Iterator[None]:
+    """A preview that runs in ``foreground`` (in another thread) until the block ends."""
+    entered, release = threading.Event(), threading.Event()
+
+    def preview() -> None:
+        with foreground.running():
+            entered.set()
+            release.wait(120)
+
+    holder = threading.Thread(target=preview)
+    holder.start()
+    assert entered.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(10)

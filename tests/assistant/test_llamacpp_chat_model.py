@@ -74,3 +74,25 @@ def test_openai_backend_against_a_local_openai_compatible_server(small_model):
     streamed = "".join(chunk.content for chunk in model.stream(MESSAGES))
     assert "1" in answer and "5" in answer
     assert streamed == answer
+
+
+@pytest.mark.slow
+def test_the_model_pauses_between_tokens_while_a_preview_runs(small_model):
+    import threading
+    import time
+
+    from assistant.foreground import FOREGROUND
+    from assistant_test_doubles import preview_running
+
+    pausing = small_model.model_copy(update={"pause_for_previews": 30.0})
+    arrived: list[str] = []
+    with preview_running(FOREGROUND):
+        reader = threading.Thread(target=lambda: arrived.extend(c.content for c in pausing.stream(MESSAGES)))
+        reader.start()
+        deadline = time.monotonic() + 120
+        while not arrived and time.monotonic() < deadline:  # llama.cpp reads the prompt, writes a token
+            time.sleep(0.05)
+        time.sleep(1.0)  # ... and would write many more in a second, were it not held
+        assert len(arrived) == 1 and reader.is_alive()
+    reader.join(120)
+    assert "".join(arrived) == small_model.invoke(MESSAGES).content

@@ -101,3 +101,20 @@ def test_load_rejects_other_files(tmp_path):
     (tmp_path / "junk.faiss").write_bytes(b"not a faiss index")
     with pytest.raises(RuntimeError):
         DenseIndex.load(tmp_path / "junk.faiss")
+
+
+def test_a_few_queries_search_alone_and_the_thread_keeps_its_faiss_threads(vectors):
+    import faiss
+
+    from index.dense_index import ONE_THREAD_QUERIES
+
+    index = DenseIndex(vectors.shape[1])
+    index.add(np.arange(len(vectors), dtype=np.int64), vectors)
+    many = np.repeat(vectors[:3], ONE_THREAD_QUERIES, axis=0)  # above the bound: FAISS's own threads
+    scores, ids = index.search(many, 4)
+    before = faiss.omp_get_max_threads()
+    for row in range(3):
+        alone_scores, alone_ids = index.search(vectors[row], 4)  # one query: the calling thread alone
+        assert alone_ids.tolist() == ids[row * ONE_THREAD_QUERIES].tolist()
+        assert np.allclose(alone_scores, scores[row * ONE_THREAD_QUERIES])
+    assert faiss.omp_get_max_threads() == before

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from index.embeddings.query_batcher import QueryBatcher
+from index.embeddings.query_batcher import QueryBatcher, QueryBatcherClosedError
+from index.embeddings.query_batcher_config import QueryBatcherConfig
 
 
 class GatedEncoder:
@@ -39,7 +40,7 @@ def test_a_lone_query_is_encoded_at_once():
 
 def test_queries_arriving_while_the_model_is_busy_are_encoded_in_one_call():
     encoder = GatedEncoder()
-    batcher = QueryBatcher(encoder, max_batch=3)
+    batcher = QueryBatcher(encoder, config=QueryBatcherConfig(max_batch=3))
     results: dict[str, list[float]] = {}
 
     def ask(text: str) -> None:
@@ -65,10 +66,186 @@ def test_queries_arriving_while_the_model_is_busy_are_encoded_in_one_call():
     assert batcher("z").tolist() == [1.0, 122.0]  # idle again: encoded at once
 
 
-def test_an_error_reaches_every_caller_of_its_batch_and_no_other():
+def ask_all(batcher: QueryBatcher, texts: list[str]) -> dict[str, object]:
+    """Each text asked from its own thread; its vector (as a list) or the exception it raised."""
+    results: dict[str, object] = {}
+
+    def ask(text: str) -> None:
+        try:
+            results[text] = batcher(text).tolist()
+        except Exception as exc:  # noqa: BLE001 - the test looks at who got which error
+            results[text] = exc
+
+    threads = [threading.Thread(target=ask, args=(text,)) for text in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    return results
+
+
+def wait_for_pending(batcher: QueryBatcher, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(batcher._pending) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(batcher._pending) >= count
+
+
+def test_an_error_reaches_only_the_caller_whose_query_caused_it():
     encoder = GatedEncoder()
-    encoder.gate.set()
     batcher = QueryBatcher(encoder)
+    first = threading.Thread(target=batcher, args=("first",))
+    first.start()
+    assert encoder.entered.wait(10)
+    results: dict[str, object] = {}
+    waiting = threading.Thread(target=lambda: results.update(ask_all(batcher, ["boom", "fine", "ok"])))
+    waiting.start()
+    wait_for_pending(batcher, 3)
+    encoder.gate.set()
+    first.join(10)
+    waiting.join(20)
+    assert sorted(encoder.batches[1]) == ["boom", "fine", "ok"]  # tried together, then one by one
+    assert isinstance(results["boom"], RuntimeError) and "model failed" in str(results["boom"])
+    assert results["fine"] == [4.0, 102.0] and results["ok"] == [2.0, 111.0]
     with pytest.raises(RuntimeError, match="model failed"):
         batcher("boom")
-    assert batcher("fine").tolist() == [4.0, 102.0]
+    assert batcher("fine").tolist() == [4.0, 102.0]  # the batcher still works
+
+
+def test_a_wrong_number_of_vectors_is_an_error_not_a_mix_up():
+    batcher = QueryBatcher(lambda texts: np.zeros((1, 2), dtype=np.float32) + len(texts[0]))
+    assert batcher("abc").tolist() == [3.0, 3.0]
+    calls: list[list[str]] = []
+
+    def short(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.ones((1, 2), dtype=np.float32)
+
+    results = ask_all(QueryBatcher(short, config=QueryBatcherConfig(max_wait_ms=1000, max_batch=2)), ["a", "b"])
+    assert calls[0] in (["a", "b"], ["b", "a"])  # together first; one by one after the mismatch
+    assert results == {"a": [1.0, 1.0], "b": [1.0, 1.0]}
+
+
+def test_the_first_query_after_an_idle_spell_waits_for_company_up_to_max_wait():
+    encoder = GatedEncoder()
+    encoder.gate.set()
+    batcher = QueryBatcher(encoder, config=QueryBatcherConfig(max_batch=3, max_wait_ms=1000))
+    results = ask_all(batcher, ["a", "bb", "ccc"])
+    # The batch filled up, so the leader went without waiting out its window.
+    assert [sorted(batch) for batch in encoder.batches] == [["a", "bb", "ccc"]]
+    assert results == {"a": [1.0, 97.0], "bb": [2.0, 98.0], "ccc": [3.0, 99.0]}
+    lone = QueryBatcher(encoder, config=QueryBatcherConfig(max_wait_ms=20))
+    assert lone("zz").tolist() == [2.0, 122.0]  # nobody came: encoded alone once the window closed
+
+
+def test_without_a_window_the_first_query_goes_alone():
+    encoder = GatedEncoder()
+    batcher = QueryBatcher(encoder, config=QueryBatcherConfig(max_wait_ms=0))
+    first = threading.Thread(target=batcher, args=("first",))
+    first.start()
+    assert encoder.entered.wait(10)
+    assert encoder.batches == [["first"]]
+    encoder.gate.set()
+    first.join(10)
+
+
+def test_closing_refuses_new_queries_and_still_answers_those_queued():
+    encoder = GatedEncoder()
+    encoder.gate.set()
+    batcher = QueryBatcher(encoder, config=QueryBatcherConfig(max_batch=8, max_wait_ms=1000))
+    results: dict[str, object] = {}
+    asking = threading.Thread(target=lambda: results.update(ask_all(batcher, ["a", "bb"])))
+    asking.start()
+    wait_for_pending(batcher, 2)  # the leader is waiting out its window for more company
+    batcher.close()  # ... and stops waiting
+    asking.join(5)
+    assert not asking.is_alive()
+    assert results == {"a": [1.0, 97.0], "bb": [2.0, 98.0]}
+    assert batcher.closed
+    with pytest.raises(QueryBatcherClosedError):
+        batcher("late")
+
+
+def test_config_bounds_are_checked():
+    with pytest.raises(ValueError):
+        QueryBatcherConfig(max_batch=0)
+    with pytest.raises(ValueError):
+        QueryBatcherConfig(max_wait_ms=-1)
+    with pytest.raises(TypeError):
+        QueryBatcher(GatedEncoder(), config={"max_batch": 2})  # type: ignore[arg-type]
+    config = QueryBatcherConfig(max_batch=4, max_wait_ms=2.5)
+    assert QueryBatcherConfig.model_validate(config.model_dump()) == config
+
+
+def test_settings_reach_the_embedder_s_batcher():
+    from reportqa.settings import load_settings
+
+    settings = load_settings({"retrieval": {"query_batcher": {"max_batch": 7, "max_wait_ms": 3}}})
+    assert settings.retrieval.query_batcher == QueryBatcherConfig(max_batch=7, max_wait_ms=3)
+    from hash_embeddings import HashEmbeddings
+
+    embeddings = HashEmbeddings()
+    embeddings.configure_query_batching(settings.retrieval.query_batcher)
+    assert (embeddings._query_batcher.max_batch, embeddings._query_batcher.max_wait) == (7, 0.003)
+
+
+QUESTIONS = [
+    "新冠疫情对全球数字经济发展带来了哪些影响？",
+    "What challenges does Belt and Road digital economy cooperation face?",
+    "“一带一路”数字经济合作面临哪些挑战？",
+    "What do the reports recommend for global digital governance?",
+    "数字丝绸之路",
+    "How much did the US CARES Act earmark for the digital economy?",
+]
+
+
+@pytest.mark.slow
+def test_real_model_each_caller_gets_its_own_vector_equal_to_the_unbatched_one():
+    from reportqa.factory import make_embeddings
+    from reportqa.settings import load_settings
+
+    embeddings = make_embeddings(load_settings({}))
+    alone = {q: embeddings._encode_query_batch([q])[0] for q in QUESTIONS}
+    sizes: list[int] = []
+
+    def recorded(texts: list[str]) -> np.ndarray:
+        sizes.append(len(texts))
+        return embeddings._encode_query_batch(texts)
+
+    batcher = QueryBatcher(recorded, config=QueryBatcherConfig(max_batch=len(QUESTIONS), max_wait_ms=1000))
+    together = ask_all(batcher, QUESTIONS)
+    assert max(sizes) > 1  # really batched (padding to the longest question changes the inputs)
+    for question in QUESTIONS:
+        vector = np.asarray(together[question])
+        assert vector.shape == alone[question].shape
+        assert np.allclose(vector, alone[question], atol=1e-4), question
+        others = [q for q in QUESTIONS if q != question]
+        assert all(float(vector @ alone[q]) < 0.99 for q in others)  # not someone else's
+
+
+@pytest.mark.slow
+def test_real_retrieval_under_concurrent_questions_matches_one_at_a_time(built_index):
+    from reportqa.factory import make_embeddings
+
+    retriever, embeddings = built_index.retriever, make_embeddings(built_index.settings)
+    assert embeddings.batch_queries
+    embeddings._queries.clear()
+    results: dict[str, list[str]] = {}
+
+    def search(question: str) -> None:
+        results[question] = [result.chunk.chunk_id for result in retriever.retrieve(question)]
+
+    threads = [threading.Thread(target=search, args=(q,)) for q in QUESTIONS]
+    before = embeddings._query_batcher.batches
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert embeddings._query_batcher.batches - before < len(QUESTIONS)  # some questions shared a call
+    embeddings._queries.clear()
+    embeddings.batch_queries = False
+    try:
+        for question in QUESTIONS:
+            assert [result.chunk.chunk_id for result in retriever.retrieve(question)] == results[question], question
+    finally:
+        embeddings.batch_queries = True

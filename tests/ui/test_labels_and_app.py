@@ -79,3 +79,25 @@ def test_indexing_shows_one_progress_indicator_on_the_library_message(tmp_path):
     assert len(add.outputs) > 1
     assert [block._id for block in add.show_progress_on] == [message._id]
     assert add.tracks_progress and add.fn.__defaults__[0].track_tqdm is False
+
+
+def test_the_server_starts_when_its_page_is_slow_to_answer_the_first_look(tmp_path, monkeypatch):
+    # Regression: on a busy machine Gradio's own look at its page failed while the server thread
+    # was starting, and Gradio then refused to start ("a shareable link must be created").
+    import socket
+
+    import httpx
+    from gradio import networking
+
+    from ui.app import launch_app
+
+    monkeypatch.setattr(networking, "url_ok", lambda url: False)  # the look fails, as under load
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = make_app(tmp_path)
+    url = launch_app(app, port=port)
+    try:
+        assert httpx.get(url, timeout=30).status_code == 200
+    finally:
+        app.close()
