@@ -20,6 +20,7 @@ sentence-transformers issue #3725); ``benchmarks/embedder_benchmark.py`` checks 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -30,18 +31,51 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from index.embeddings.fingerprint import file_sha256
-
 logger = logging.getLogger(__name__)
 
-QUANTIZATIONS: tuple[str, ...] = ("qint8",)  # what the onnx and openvino backends run
 GRAPH_NAME = "model.onnx"
 MARKER_NAME = ".verified.json"
 OPSET = 18
-# Per-channel symmetric int8 weights, dynamic uint8 activations: sentence-transformers' "avx2"
-# dynamic recipe. Gather (the 262k x 768 token embedding table) is quantised too: it is 0.8 of
-# the fp32 file and only looked up, never multiplied.
-QUANTIZED_OPS = ("MatMul", "Gather")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the fp32 graph is quantised. ``none``: not at all (fp32 weights in one file); ``dynamic``: ONNX Runtime's ``quantize_dynamic`` (int8
+    weights, activations quantised per tensor at run time); ``blockwise``: ``MatMulNBits`` with 8-bit
+    weights in blocks of ``block_size`` along the input dimension (``accuracy_level`` 4: activations
+    quantised to int8 per block too, int8 dot products). ``only``: a regular expression over weight
+    names; only the MatMuls on those weights are quantised."""
+
+    kind: Literal["none", "dynamic", "blockwise"] = "dynamic"
+    ops: tuple[str, ...] = ("MatMul",)
+    per_channel: bool = True
+    reduce_range: bool = False
+    weight_type: Literal["QInt8", "QUInt8"] = "QInt8"
+    only: str | None = None
+    block_size: int = 32
+    accuracy_level: int = 4
+
+
+# Measured against torch fp32 by benchmarks/quantization_benchmark.py (benchmarks/README.md,
+# "Embedder backends"): 200 real chunks and every suite question.
+RECIPES: dict[str, Recipe] = {
+    "fp32": Recipe(kind="none"),
+    # sentence-transformers' "avx2" dynamic recipe: per-channel symmetric int8 weights, dynamic uint8
+    # activations, MatMul and the token-embedding Gather (0.8 of the fp32 file, only looked up).
+    "qint8": Recipe(ops=("MatMul", "Gather")),
+    # 7-bit weights: no saturation of u8 x s8 pair sums in 16 bits on AVX2 without VNNI.
+    "qint8-rr": Recipe(ops=("MatMul", "Gather"), reduce_range=True),
+    "qint8-rr-matmul": Recipe(reduce_range=True),
+    "qint8-tensor": Recipe(ops=("MatMul", "Gather"), per_channel=False, reduce_range=True),
+    "quint8": Recipe(ops=("MatMul", "Gather"), weight_type="QUInt8"),
+    "quint8-matmul": Recipe(weight_type="QUInt8"),
+    # the MLP only (gate, up, down): attention projections, embeddings, norms stay fp32.
+    "quint8-mlp": Recipe(weight_type="QUInt8", only=r"\.mlp\."),
+    "qint8-rr-mlp": Recipe(reduce_range=True, only=r"\.mlp\."),
+    "int8-block32": Recipe(kind="blockwise", block_size=32, accuracy_level=4),
+    "int8-block32-fp32": Recipe(kind="blockwise", block_size=32, accuracy_level=1),
+}
+QUANTIZATIONS: tuple[str, ...] = tuple(RECIPES)
 
 
 @dataclass(frozen=True)
@@ -87,6 +121,8 @@ def export_embedder(
     time on 2 cores at load 10-14; see benchmarks/README.md). ``progress`` shows the three steps."""
     from tqdm import tqdm
 
+    from index.embeddings.fingerprint import file_sha256
+
     _check_quantization(quantization)
     if not force:
         existing = read_export(models_dir, name, quantization, source_sha256=source_sha256)
@@ -100,12 +136,12 @@ def export_embedder(
     try:
         bar.set_postfix_str("ONNX graph (fp32)")
         fp32 = work / "fp32" / GRAPH_NAME
-        _export_fp32(source_dir, fp32, threads=threads)
+        export_fp32_graph(source_dir, fp32, threads=threads)
         bar.update()
         bar.set_postfix_str(f"quantising to {quantization}")
         final = work / "out" / GRAPH_NAME
         final.parent.mkdir()
-        _quantize(fp32, final)
+        quantize(fp32, final, RECIPES[quantization])
         bar.update()
         bar.set_postfix_str("sha256")
         sha = file_sha256(final)
@@ -113,7 +149,7 @@ def export_embedder(
         stat = final.stat()
         marker = {
             "sha256": sha, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "source_sha256": source_sha256,
-            "quantization": quantization, "quantized_ops": list(QUANTIZED_OPS),
+            "quantization": quantization, "recipe": dataclasses.asdict(RECIPES[quantization]),
             "opset": OPSET, "versions": _versions(),
         }  # fmt: skip
         (final.parent / MARKER_NAME).write_text(json.dumps(marker, indent=1, sort_keys=True), encoding="utf-8")
@@ -132,7 +168,9 @@ def _check_quantization(quantization: str) -> None:
         raise ValueError(f"quantization must be one of {', '.join(QUANTIZATIONS)}, got {quantization!r}")
 
 
-def _export_fp32(source_dir: Path, target: Path, *, threads: int | None) -> None:
+def export_fp32_graph(source_dir: Path, target: Path, *, threads: int | None) -> None:
+    """The whole sentence-transformers pipeline of ``source_dir`` as one fp32 ONNX graph (weights in
+    ``target``.data beside it)."""
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -164,11 +202,54 @@ def _export_fp32(source_dir: Path, target: Path, *, threads: int | None) -> None
         )  # fmt: skip
 
 
-def _quantize(source: Path, target: Path) -> None:
+def quantize(source: Path, target: Path, recipe: Recipe) -> None:
+    """Write ``recipe``'s quantisation of the fp32 graph ``source`` to ``target`` (one file)."""
+    import onnx
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model = onnx.load(str(source), load_external_data=False)
+    nodes = _matmuls_on_weights(model, recipe.only) if recipe.only else None
+    if recipe.kind == "none":  # the weights inline: one file, one sha256 (fp32 EmbeddingGemma is 1.2 GB < 2 GB)
+        onnx.save(onnx.load(str(source)), str(target))
+        return
+    if recipe.kind == "blockwise":
+        from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+        model = onnx.load(str(source))
+        config = DefaultWeightOnlyQuantConfig(block_size=recipe.block_size, is_symmetric=True, bits=8,
+                                              accuracy_level=recipe.accuracy_level, op_types_to_quantize=("MatMul",))
+        quantizer = MatMulNBitsQuantizer(model, nodes_to_include=nodes, algo_config=config)
+        quantizer.process()
+        onnx.save(quantizer.model.model, str(target))
+        return
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), per_channel=True, reduce_range=False,
-                     weight_type=QuantType.QInt8, op_types_to_quantize=list(QUANTIZED_OPS))
+    quantize_dynamic(str(source), str(target), per_channel=recipe.per_channel, reduce_range=recipe.reduce_range,
+                     weight_type=getattr(QuantType, recipe.weight_type), op_types_to_quantize=list(recipe.ops),
+                     nodes_to_quantize=nodes)
+
+
+def _matmuls_on_weights(model: Any, pattern: str) -> list[str]:
+    """Names of the MatMul nodes whose constant operand is a weight whose name matches ``pattern``
+    (the dynamo exporter names initializers after the module's parameter, e.g. ``...mlp.down_proj.weight``,
+    possibly through a Transpose)."""
+    import re
+
+    initializers = {t.name for t in model.graph.initializer}
+    producers = {out: node for node in model.graph.node for out in node.output}
+    names = []
+    for node in model.graph.node:
+        if node.op_type != "MatMul":
+            continue
+        for operand in node.input:
+            source = producers.get(operand)
+            weight = source.input[0] if source is not None and source.op_type == "Transpose" else operand
+            if weight in initializers and re.search(pattern, weight):
+                names.append(node.name)
+                break
+    if not names:
+        raise ValueError(f"no MatMul of the graph multiplies a weight matching {pattern!r}")
+    return names
 
 
 def _versions() -> dict[str, str]:
