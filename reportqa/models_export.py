@@ -208,7 +208,7 @@ def quantize(source: Path, target: Path, recipe: Recipe) -> None:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     model = onnx.load(str(source), load_external_data=False)
-    nodes = _matmuls_on_weights(model, recipe.only) if recipe.only else None
+    nodes = _matmuls_in_modules(model, recipe.only) if recipe.only else None
     if recipe.kind == "none":  # the weights inline: one file, one sha256 (fp32 EmbeddingGemma is 1.2 GB < 2 GB)
         onnx.save(onnx.load(str(source)), str(target))
         return
@@ -229,26 +229,21 @@ def quantize(source: Path, target: Path, recipe: Recipe) -> None:
                      nodes_to_quantize=nodes)
 
 
-def _matmuls_on_weights(model: Any, pattern: str) -> list[str]:
-    """Names of the MatMul nodes whose constant operand is a weight whose name matches ``pattern``
-    (the dynamo exporter names initializers after the module's parameter, e.g. ``...mlp.down_proj.weight``,
-    possibly through a Transpose)."""
+def _matmuls_in_modules(model: Any, pattern: str) -> list[str]:
+    """Names of the MatMul nodes traced from a module whose path matches ``pattern`` (the dynamo
+    exporter records it per node as ``pkg.torch.onnx.name_scopes``, e.g.
+    ``inner.0.model.layers.3.mlp.down_proj``; the weights themselves are folded constants)."""
     import re
 
-    initializers = {t.name for t in model.graph.initializer}
-    producers = {out: node for node in model.graph.node for out in node.output}
     names = []
     for node in model.graph.node:
         if node.op_type != "MatMul":
             continue
-        for operand in node.input:
-            source = producers.get(operand)
-            weight = source.input[0] if source is not None and source.op_type == "Transpose" else operand
-            if weight in initializers and re.search(pattern, weight):
-                names.append(node.name)
-                break
+        scopes = next((p.value for p in node.metadata_props if p.key == "pkg.torch.onnx.name_scopes"), "")
+        if re.search(pattern, scopes):
+            names.append(node.name)
     if not names:
-        raise ValueError(f"no MatMul of the graph multiplies a weight matching {pattern!r}")
+        raise ValueError(f"no MatMul of the graph comes from a module matching {pattern!r}")
     return names
 
 
