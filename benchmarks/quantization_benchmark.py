@@ -9,7 +9,9 @@ Usage (from the repository root)::
     # each design: quantise the fp32 graph (skipped when DIR/<recipe>/model.onnx exists), embed the
     # same chunks and questions with ONNX Runtime and/or OpenVINO, compare with the torch vectors
     python benchmarks/quantization_benchmark.py compare --work DIR --recipes fp32,qint8,quint8 \
-        --runtimes onnx,openvino [--threads 2]
+        --runtimes onnx,openvino [--threads 2] [--chunks 40 --questions 40]
+    # a variant into the model cache, as `reportqa models export --quantization RECIPE` makes it
+    python benchmarks/quantization_benchmark.py install --work DIR --recipe RECIPE
 
 The recipes are ``reportqa.models_export.RECIPES`` (the one the export ships and the designs tried
 against it). ``compare`` prints one row per recipe and runtime: min / 1st percentile / mean cosine
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -45,10 +48,20 @@ from reportqa.models_export import GRAPH_NAME, RECIPES, export_fp32_graph, quant
 THRESHOLD = 0.99  # the issue's agreement bar for switching the default
 
 
-def sample_texts(count: int) -> tuple[list[str], list[str]]:
-    chunks = evenly([c.embedding_text() for c in real_chunks()], count)
-    questions = sorted({item["question"] for items in suite_items().values() for item in items})
-    return chunks, questions
+def sample_texts(work: Path, count: int = 200) -> tuple[list[str], list[str]]:
+    """``count`` evenly spaced real chunks and every suite question, kept in ``work/texts.json`` so
+    that every process of a comparison embeds the same texts (and ingests the reports once)."""
+    saved = work / "texts.json"
+    if saved.is_file():
+        texts = json.loads(saved.read_text(encoding="utf-8"))
+        if len(texts["chunks"]) == min(count, texts["library_chunks"]):
+            return texts["chunks"], texts["questions"]
+    library = [c.embedding_text() for c in real_chunks()]
+    texts = {"library_chunks": len(library), "chunks": evenly(library, count),
+             "questions": sorted({item["question"] for items in suite_items().values() for item in items})}
+    work.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    return texts["chunks"], texts["questions"]
 
 
 def model_folder() -> Path:
@@ -63,14 +76,14 @@ def model_folder() -> Path:
 def reference(args: argparse.Namespace) -> dict[str, Any]:
     from index.embedding_cache import EmbeddingCache, encode_documents_cached
 
-    chunks, questions = sample_texts(args.chunks)
+    chunks, questions = sample_texts(args.work, args.chunks)
     emb = embedder("torch", threads=args.threads)
     started = time.perf_counter()
     cache_path = args.cache or args.work / "cache.sqlite"
     with EmbeddingCache(cache_path) as cache:
         docs, computed = encode_documents_cached(emb, chunks, cache, batch_size=64, progress=True)
-    queries = emb.encode_queries_batch(questions) if hasattr(emb, "encode_queries_batch") else np.stack(
-        [emb.encode_query(q) for q in questions])
+    emb.batch_queries = False
+    queries = np.stack([emb.encode_query(q) for q in tqdm(questions, desc="torch fp32 questions")])
     args.work.mkdir(parents=True, exist_ok=True)
     np.savez(args.work / "torch_fp32.npz", docs=docs, queries=queries, chunks=np.array(chunks),
              questions=np.array(questions))
@@ -138,50 +151,34 @@ def _mean_pooling_input(model) -> str:
 
 # ------------------------------------------------------------------------------------- compare
 def compare(args: argparse.Namespace) -> dict[str, Any]:
-    from index.embeddings import ExportedEmbeddings
-
-    ref = dict(np.load(args.work / "torch_fp32.npz"))
+    """Each recipe and runtime embeds the texts (vectors kept in ``work/vectors/``, so a later run
+    only compares), then the vectors are compared with the torch reference (waited for if a
+    ``reference`` run is still making it)."""
+    all_chunks, all_questions = chunks, questions = sample_texts(args.work)
     # --chunks/--questions: an evenly spaced subset for screening (a design below 0.99 there fails)
-    for key, limit in (("chunks", args.chunks), ("questions", args.questions)):
-        rows = evenly(list(range(len(ref[key]))), limit) if limit else list(range(len(ref[key])))
-        ref[key] = ref[key][rows]
-        ref["docs" if key == "chunks" else "queries"] = ref["docs" if key == "chunks" else "queries"][rows]
-    chunks, questions = [str(t) for t in ref["chunks"]], [str(q) for q in ref["questions"]]
-    folder = model_folder()
+    chunk_rows = evenly(list(range(len(chunks))), args.chunks or len(chunks))
+    question_rows = evenly(list(range(len(questions))), args.questions or len(questions))
+    chunks, questions = [chunks[i] for i in chunk_rows], [questions[i] for i in question_rows]
     report: dict[str, Any] = {"chunks": len(chunks), "questions": len(questions), "threads": args.threads,
                               "rows": []}
-    for recipe in args.recipes:
-        target = args.work / recipe / GRAPH_NAME
-        made = 0.0
-        if recipe != "fp32" and not target.is_file():
-            started = time.perf_counter()
-            quantize(args.work / "fp32" / GRAPH_NAME, target, RECIPES[recipe])
-            made = time.perf_counter() - started
-        if recipe == "fp32":
-            target = args.work / "fp32" / GRAPH_NAME
-        size = sum(p.stat().st_size for p in target.parent.iterdir() if p.is_file())
-        for runtime in args.runtimes:
-            emb = ExportedEmbeddings(target, folder, name="probe", fingerprint=recipe, runtime=runtime,
-                                     quantization=recipe, threads=args.threads, batch_size=args.batch_size)
-            emb.batch_queries = False
-            emb.encode_documents(chunks[:1])
-            started, cpu = time.perf_counter(), time.process_time()
-            docs = emb.encode_documents(chunks)
-            doc_seconds, doc_cpu = time.perf_counter() - started, time.process_time() - cpu
-            queries = emb._normalised(emb._encode_queries(questions), len(questions))
-            doc_cos = np.sum(docs * ref["docs"], axis=1)
-            query_cos = np.sum(queries * ref["queries"], axis=1)
-            both = np.concatenate([doc_cos, query_cos])
-            row = {"recipe": recipe, "runtime": runtime, "size_mb": round(size / 1e6, 1),
-                   "quantize_seconds": round(made, 1),
-                   "chunks_min": round(float(doc_cos.min()), 4), "chunks_mean": round(float(doc_cos.mean()), 4),
-                   "queries_min": round(float(query_cos.min()), 4), "queries_mean": round(float(query_cos.mean()), 4),
-                   "p1": round(float(np.percentile(both, 1)), 4), "below": int((both < THRESHOLD).sum()),
-                   "n": int(both.size), "doc_seconds": round(doc_seconds, 1), "doc_cpu_seconds": round(doc_cpu, 1),
-                   "load_average": os.getloadavg()}
-            report["rows"].append(row)
-            print(json.dumps(row), flush=True)
-            del emb
+    measured = [(recipe, runtime, embed_variant(args, recipe, runtime, chunks, questions))
+                for recipe in args.recipes for runtime in args.runtimes]
+    while not (args.work / "torch_fp32.npz").is_file():
+        time.sleep(30)
+    ref = np.load(args.work / "torch_fp32.npz")
+    if [str(t) for t in ref["chunks"]] != all_chunks or [str(q) for q in ref["questions"]] != all_questions:
+        raise SystemExit("torch_fp32.npz holds other texts than texts.json: run reference again")
+    ref_docs, ref_queries = ref["docs"][chunk_rows], ref["queries"][question_rows]
+    for recipe, runtime, row in measured:
+        saved = np.load(row.pop("vectors"))
+        doc_cos = np.sum(saved["docs"] * ref_docs, axis=1)
+        query_cos = np.sum(saved["queries"] * ref_queries, axis=1)
+        both = np.concatenate([doc_cos, query_cos])
+        row.update(chunks_min=round(float(doc_cos.min()), 4), chunks_mean=round(float(doc_cos.mean()), 4),
+                   queries_min=round(float(query_cos.min()), 4), queries_mean=round(float(query_cos.mean()), 4),
+                   p1=round(float(np.percentile(both, 1)), 4), below=int((both < THRESHOLD).sum()), n=int(both.size))
+        report["rows"].append(row)
+        print(json.dumps(row), flush=True)
     print("\n| recipe | runtime | MB | chunks min / mean | questions min / mean | p1 | below 0.99 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in report["rows"]:
@@ -190,10 +187,73 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def embed_variant(args: argparse.Namespace, recipe: str, runtime: str, chunks: list[str],
+                  questions: list[str]) -> dict[str, Any]:
+    """One recipe's vectors through one runtime (quantised first if its graph is not there yet)."""
+    from index.embeddings import ExportedEmbeddings
+
+    graph = args.work / "fp32" / GRAPH_NAME
+    target = graph if recipe == "fp32" else args.work / recipe / GRAPH_NAME
+    made = 0.0
+    if not target.is_file():
+        started = time.perf_counter()
+        quantize(graph, target, RECIPES[recipe])
+        made = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in target.parent.iterdir() if p.is_file() and p.suffix in (".onnx", ".data"))
+    row: dict[str, Any] = {"recipe": recipe, "runtime": runtime, "size_mb": round(size / 1e6, 1),
+                           "quantize_seconds": round(made, 1)}
+    vectors = args.work / "vectors" / f"{recipe}-{runtime}-{len(chunks)}-{len(questions)}.npz"
+    if vectors.is_file():
+        return {**row, **json.loads(vectors.with_suffix(".json").read_text(encoding="utf-8")), "vectors": vectors}
+    emb = ExportedEmbeddings(target, model_folder(), name="probe", fingerprint=recipe, runtime=runtime,
+                             quantization=recipe, threads=args.threads, batch_size=args.batch_size)
+    emb.batch_queries = False
+    emb.encode_documents(chunks[:1])
+    started, cpu = time.perf_counter(), time.process_time()
+    docs = emb.encode_documents(chunks)
+    timing = {"doc_seconds": round(time.perf_counter() - started, 1),
+              "doc_cpu_seconds": round(time.process_time() - cpu, 1), "load_average": os.getloadavg()}
+    queries = emb._normalised(emb._encode_queries(questions), len(questions))
+    vectors.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(vectors, docs=docs, queries=queries)
+    vectors.with_suffix(".json").write_text(json.dumps(timing), encoding="utf-8")
+    print(f"{recipe} {runtime}: embedded {json.dumps(timing)}", flush=True)
+    return {**row, **timing, "vectors": vectors}
+
+
+# ------------------------------------------------------------------------------------- install
+def install(args: argparse.Namespace) -> dict[str, Any]:
+    """Put a measured variant into the model cache as ``reportqa models export --quantization RECIPE``
+    would (same marker and sha256), without exporting the fp32 graph again."""
+    import shutil
+    import tempfile
+
+    from reportqa.factory import weights_sha256
+    from reportqa.models import ModelRegistry
+    from reportqa.models_export import install_export
+    from reportqa.settings import load_settings
+
+    settings = load_settings()
+    registry = ModelRegistry.from_settings(settings)
+    spec, folder = registry.get(settings.models.embedder), registry.resolve(settings.models.embedder)
+    staged = Path(tempfile.mkdtemp(prefix="reportqa-install-", dir=args.work))
+    try:
+        graph = staged / GRAPH_NAME
+        if args.recipe == "fp32":
+            quantize(args.work / "fp32" / GRAPH_NAME, graph, RECIPES["fp32"])  # the weights inline
+        else:
+            shutil.copy(args.work / args.recipe / GRAPH_NAME, graph)
+        done = install_export(graph, models_dir=registry.models_dir, name=spec.name, quantization=args.recipe,
+                              source_sha256=weights_sha256(settings, registry, spec, folder))
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    return {"path": str(done.path), "sha256": done.sha256, "recipe": args.recipe}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    commands = {"reference": reference, "graph": graph, "compare": compare}
+    commands = {"reference": reference, "graph": graph, "compare": compare, "install": install}
     for name in commands:
         p = sub.add_parser(name)
         p.add_argument("--work", type=Path, required=True, help="graphs, variants and reference vectors")
@@ -202,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "reference":
             p.add_argument("--chunks", type=int, default=200)
             p.add_argument("--cache", type=Path, default=None, help="embedding cache holding torch's vectors")
+        if name == "install":
+            p.add_argument("--recipe", required=True, choices=sorted(RECIPES))
         if name == "compare":
             p.add_argument("--recipes", type=lambda s: [r for r in s.split(",") if r], default=["fp32"])
             p.add_argument("--runtimes", type=lambda s: [r for r in s.split(",") if r], default=["onnx"])

@@ -121,8 +121,6 @@ def export_embedder(
     time on 2 cores at load 10-14; see benchmarks/README.md). ``progress`` shows the three steps."""
     from tqdm import tqdm
 
-    from index.embeddings.fingerprint import file_sha256
-
     _check_quantization(quantization)
     if not force:
         existing = read_export(models_dir, name, quantization, source_sha256=source_sha256)
@@ -140,27 +138,44 @@ def export_embedder(
         bar.update()
         bar.set_postfix_str(f"quantising to {quantization}")
         final = work / "out" / GRAPH_NAME
-        final.parent.mkdir()
         quantize(fp32, final, RECIPES[quantization])
         bar.update()
         bar.set_postfix_str("sha256")
-        sha = file_sha256(final)
+        done = install_export(final, models_dir=models_dir, name=name, quantization=quantization,
+                              source_sha256=source_sha256)
         bar.update()
-        stat = final.stat()
+    finally:
+        bar.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return dataclasses.replace(done, seconds=time.perf_counter() - started, action="exported")
+
+
+def install_export(graph: Path, *, models_dir: Path, name: str, quantization: str,
+                   source_sha256: str) -> ExportedModel:
+    """Move the finished one-file graph ``graph`` (made from the weights ``source_sha256`` by the
+    recipe ``quantization``) into the model cache in one rename, with its ``.verified.json``."""
+    from index.embeddings.fingerprint import file_sha256
+
+    _check_quantization(quantization)
+    folder = export_dir(models_dir, name, quantization)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".partial-{folder.name}@", dir=folder.parent))
+    try:
+        shutil.move(str(graph), staged / GRAPH_NAME)
+        sha = file_sha256(staged / GRAPH_NAME)
+        stat = (staged / GRAPH_NAME).stat()
         marker = {
             "sha256": sha, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "source_sha256": source_sha256,
             "quantization": quantization, "recipe": dataclasses.asdict(RECIPES[quantization]),
             "opset": OPSET, "versions": _versions(),
         }  # fmt: skip
-        (final.parent / MARKER_NAME).write_text(json.dumps(marker, indent=1, sort_keys=True), encoding="utf-8")
+        (staged / MARKER_NAME).write_text(json.dumps(marker, indent=1, sort_keys=True), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
-        os.replace(final.parent, folder)
+        os.replace(staged, folder)
     finally:
-        bar.close()
-        shutil.rmtree(work, ignore_errors=True)
-    return ExportedModel(path=folder / GRAPH_NAME, sha256=sha, source_sha256=source_sha256,
-                         quantization=quantization, seconds=time.perf_counter() - started, action="exported")
+        shutil.rmtree(staged, ignore_errors=True)
+    return ExportedModel(path=folder / GRAPH_NAME, sha256=sha, source_sha256=source_sha256, quantization=quantization)
 
 
 def _check_quantization(quantization: str) -> None:
