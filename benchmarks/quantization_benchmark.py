@@ -205,8 +205,11 @@ def embed_variant(args: argparse.Namespace, recipe: str, runtime: str, chunks: l
     vectors = args.work / "vectors" / f"{recipe}-{runtime}-{len(chunks)}-{len(questions)}.npz"
     if vectors.is_file():
         return {**row, **json.loads(vectors.with_suffix(".json").read_text(encoding="utf-8")), "vectors": vectors}
-    emb = ExportedEmbeddings(target, model_folder(), name="probe", fingerprint=recipe, runtime=runtime,
-                             quantization=recipe, threads=args.threads, batch_size=args.batch_size)
+    if runtime == "torch":  # the baseline's time on the same texts (its vectors are the reference)
+        emb = embedder("torch", threads=args.threads, embedder_batch_size=args.batch_size)
+    else:
+        emb = ExportedEmbeddings(target, model_folder(), name="probe", fingerprint=recipe, runtime=runtime,
+                                 quantization=recipe, threads=args.threads, batch_size=args.batch_size)
     emb.batch_queries = False
     emb.encode_documents(chunks[:1])
     started, cpu = time.perf_counter(), time.process_time()
@@ -266,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--recipe", required=True, choices=sorted(RECIPES))
         if name == "compare":
             p.add_argument("--recipes", type=lambda s: [r for r in s.split(",") if r], default=["fp32"])
-            p.add_argument("--runtimes", type=lambda s: [r for r in s.split(",") if r], default=["onnx"])
+            p.add_argument("--runtimes", type=lambda s: [r for r in s.split(",") if r], default=["onnx"],
+                           help="onnx, openvino; torch (with recipe fp32) times torch fp32 on the same texts")
             p.add_argument("--batch-size", type=int, default=16)
             p.add_argument("--chunks", type=int, default=None, help="an evenly spaced subset of the 200 (screening)")
             p.add_argument("--questions", type=int, default=None, help="an evenly spaced subset of the questions")

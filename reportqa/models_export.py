@@ -1,4 +1,4 @@
-"""Export a sentence-transformers embedder once to one ONNX graph, int8-quantised, in the model cache.
+"""Export a sentence-transformers embedder once to one ONNX graph, quantised by a recipe, in the model cache.
 
 ``reportqa models export`` (and ``models pull`` when ``models.embedder_backend`` is not torch)
 runs :func:`export_embedder`; nothing is exported at import time, at load time or in a test.
@@ -8,14 +8,15 @@ embedding cache use), the sha256 of the weights it came from and how it was made
 
 Layout (next to the model folder)::
 
-    models/<name>.onnx-qint8/model.onnx          the int8 graph (weights inside, no .data file)
-    models/<name>.onnx-qint8/.verified.json      sha256, size, mtime, source sha256, recipe
+    models/<name>.onnx-<recipe>/model.onnx       the graph (weights inside, no .data file)
+    models/<name>.onnx-<recipe>/.verified.json   sha256, size, mtime, source sha256, recipe
 
 The graph runs the whole sentence-transformers pipeline: transformer, mean pooling, both dense
 layers and normalisation, so the runtime needs nothing but the tokenizer. It is traced with eager
 attention from a batch with padding, so the bidirectional mask EmbeddingGemma needs is part of the
 graph (an export that falls back to causal attention loses a third of its recall,
-sentence-transformers issue #3725); ``benchmarks/embedder_benchmark.py`` checks the result.
+sentence-transformers issue #3725); ``benchmarks/quantization_benchmark.py graph`` checks it and
+``compare`` measures each recipe against torch fp32.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ RECIPES: dict[str, Recipe] = {
     # the MLP only (gate, up, down): attention projections, embeddings, norms stay fp32.
     "quint8-mlp": Recipe(weight_type="QUInt8", only=r"\.mlp\."),
     "qint8-rr-mlp": Recipe(reduce_range=True, only=r"\.mlp\."),
+    # gate and up only: down_proj's input (the GELU product) is where activation outliers sit.
+    "quint8-gateup": Recipe(weight_type="QUInt8", only=r"\.mlp\.(gate|up)_proj"),
     "int8-block32": Recipe(kind="blockwise", block_size=32, accuracy_level=4),
     "int8-block32-fp32": Recipe(kind="blockwise", block_size=32, accuracy_level=1),
 }
@@ -113,7 +116,7 @@ def read_export(models_dir: Path, name: str, quantization: str, *, source_sha256
 
 
 def export_embedder(
-    source_dir: Path, *, models_dir: Path, name: str, source_sha256: str, quantization: str = "qint8",
+    source_dir: Path, *, models_dir: Path, name: str, source_sha256: str, quantization: str = "fp32",
     force: bool = False, threads: int | None = None, progress: bool = False,
 ) -> ExportedModel:
     """Export (and quantise) the sentence-transformers folder ``source_dir`` unless a current

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     export = actions.add_parser(
         "export", parents=[common],
-        help="export an embedder once to an int8 ONNX graph for models.embedder_backend onnx/openvino",
+        help="export an embedder once to an ONNX graph (models.embedder_quantization) for the onnx/openvino backends",
     )  # fmt: skip
     export.add_argument("name", nargs="?", metavar="NAME", help="the embedder (default: the one in use)")
     export.add_argument("--quantization", dest="models.embedder_quantization", choices=QUANTIZATIONS,
