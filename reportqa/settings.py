@@ -47,8 +47,9 @@ class ModelSettings(BaseModel):
     # See benchmarks/README.md, "Embedder backends", for the measurements behind the default.
     embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
     # Which export the onnx/openvino backends run: a recipe of reportqa.models_export.RECIPES.
-    # "fp32" (no quantisation) is the only one that meets cosine >= 0.99 against torch on this
-    # project's AVX2 CPUs (1.0000; the best int8 design 0.980: benchmarks/README.md, "Third session").
+    # "fp32" (no quantisation): cosine 1.0000 against torch and 1.05x (onnx) / 1.22x (openvino) its
+    # speed; the fast int8 designs reach 0.969-0.980, the accurate one (int8-block32, 0.9997) runs
+    # at 0.87x torch on AVX2 without VNNI (benchmarks/README.md, "Third session").
     embedder_quantization: str = "fp32"
     # Texts per forward pass (texts are sorted by length first, so batches pad little).
     embedder_batch_size: int = Field(16, ge=1, le=1024)

@@ -46,19 +46,16 @@ def exported_and_torch(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def exported_index(tmp_path_factory, exported_and_torch):
+def exported_index(tmp_path_factory, exported_and_torch, test_embedding_cache):
     """The real library indexed with the exported embedder (vectors kept in the shared test cache,
     under the export's cache key)."""
-    from conftest import TEST_EMBEDDING_CACHE
-
     from index.embedding_cache import EmbeddingCache
     from index.library_index import LibraryIndex
     from reportqa.factory import make_pipeline
     from reportqa.settings import load_settings
 
     settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("export-index"))})
-    TEST_EMBEDDING_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with EmbeddingCache(TEST_EMBEDDING_CACHE) as cache:
+    with EmbeddingCache(test_embedding_cache) as cache:
         result = LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=exported_and_torch[0],
                                     pipeline=make_pipeline(settings), cache=cache, progress=False)
     assert not result.errors, result.errors
@@ -77,15 +74,13 @@ def real_chunks():
     return [c.embedding_text() for c in chunks[::16]]
 
 
-def test_exported_vectors_agree_with_torch_fp32_on_real_chunks_and_questions(real_chunks, exported_and_torch):
-    from conftest import TEST_EMBEDDING_CACHE
-
+def test_exported_vectors_agree_with_torch_fp32_on_real_chunks_and_questions(real_chunks, exported_and_torch,
+                                                                            test_embedding_cache):
     from index.embedding_cache import EmbeddingCache, encode_documents_cached
 
     exported, torch = exported_and_torch
     assert exported.backend in ("onnx", "openvino") and torch.backend == "torch"
-    TEST_EMBEDDING_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with EmbeddingCache(TEST_EMBEDDING_CACHE) as cache:  # torch's vectors of the slow suite's index
+    with EmbeddingCache(test_embedding_cache) as cache:  # torch's vectors of the slow suite's index
         reference, _ = encode_documents_cached(torch, real_chunks, cache)
     cosines = np.sum(exported.encode_documents(real_chunks) * reference, axis=1)  # the export runs every time
     assert cosines.min() >= AGREEMENT, sorted(cosines)[:5]
