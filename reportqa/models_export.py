@@ -76,6 +76,9 @@ RECIPES: dict[str, Recipe] = {
     "qint8-rr-mlp": Recipe(reduce_range=True, only=r"\.mlp\."),
     # gate and up only: down_proj's input (the GELU product) is where activation outliers sit.
     "quint8-gateup": Recipe(weight_type="QUInt8", only=r"\.mlp\.(gate|up)_proj"),
+    "qint8-rr-gateup": Recipe(reduce_range=True, only=r"\.mlp\.(gate|up)_proj"),
+    # everything but down_proj: the attention projections too.
+    "quint8-nodown": Recipe(weight_type="QUInt8", only=r"(self_attn\.[qkvo]_proj|mlp\.(gate|up)_proj)"),
     "int8-block32": Recipe(kind="blockwise", block_size=32, accuracy_level=4),
     "int8-block32-fp32": Recipe(kind="blockwise", block_size=32, accuracy_level=1),
 }
