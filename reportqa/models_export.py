@@ -247,9 +247,18 @@ def quantize(source: Path, target: Path, recipe: Recipe) -> None:
         return
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), per_channel=recipe.per_channel, reduce_range=recipe.reduce_range,
-                     weight_type=getattr(QuantType, recipe.weight_type), op_types_to_quantize=list(recipe.ops),
-                     nodes_to_quantize=nodes)
+    # quantize_dynamic writes "<source>-inferred.onnx" beside its input: give it a private folder
+    # (links to the graph and its weights) so that recipes can be made from one graph concurrently.
+    private = Path(tempfile.mkdtemp(prefix=".quantize-", dir=target.parent))
+    try:
+        for file in (source, source.with_name(source.name + ".data")):
+            if file.exists():
+                (private / file.name).symlink_to(file.resolve())
+        quantize_dynamic(str(private / source.name), str(target), per_channel=recipe.per_channel,
+                         reduce_range=recipe.reduce_range, weight_type=getattr(QuantType, recipe.weight_type),
+                         op_types_to_quantize=list(recipe.ops), nodes_to_quantize=nodes)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def _matmuls_in_modules(model: Any, pattern: str) -> list[str]:
