@@ -233,7 +233,11 @@ def quantize(source: Path, target: Path, recipe: Recipe) -> None:
     model = onnx.load(str(source), load_external_data=False)
     nodes = _matmuls_in_modules(model, recipe.only) if recipe.only else None
     if recipe.kind == "none":  # the weights inline: one file, one sha256 (fp32 EmbeddingGemma is 1.2 GB < 2 GB)
-        onnx.save(onnx.load(str(source)), str(target))
+        from onnx.external_data_helper import convert_model_from_external_data
+
+        inline = onnx.load(str(source))
+        convert_model_from_external_data(inline)
+        onnx.save(inline, str(target))
         return
     if recipe.kind == "blockwise":
         from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
@@ -247,18 +251,11 @@ def quantize(source: Path, target: Path, recipe: Recipe) -> None:
         return
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # quantize_dynamic writes "<source>-inferred.onnx" beside its input: give it a private folder
-    # (links to the graph and its weights) so that recipes can be made from one graph concurrently.
-    private = Path(tempfile.mkdtemp(prefix=".quantize-", dir=target.parent))
-    try:
-        for file in (source, source.with_name(source.name + ".data")):
-            if file.exists():
-                (private / file.name).symlink_to(file.resolve())
-        quantize_dynamic(str(private / source.name), str(target), per_channel=recipe.per_channel,
-                         reduce_range=recipe.reduce_range, weight_type=getattr(QuantType, recipe.weight_type),
-                         op_types_to_quantize=list(recipe.ops), nodes_to_quantize=nodes)
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
+    # Given a path, quantize_dynamic writes "<source>-inferred.onnx" beside it (two recipes made from
+    # one graph at once overwrite each other's): given the loaded model, it works in a temporary folder.
+    quantize_dynamic(onnx.load(str(source)), str(target), per_channel=recipe.per_channel,
+                     reduce_range=recipe.reduce_range, weight_type=getattr(QuantType, recipe.weight_type),
+                     op_types_to_quantize=list(recipe.ops), nodes_to_quantize=nodes)
 
 
 def _matmuls_in_modules(model: Any, pattern: str) -> list[str]:
