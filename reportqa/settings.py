@@ -47,9 +47,9 @@ class ModelSettings(BaseModel):
     # See benchmarks/README.md, "Embedder backends", for the measurements behind the default.
     embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
     # Which export the onnx/openvino backends run: a recipe of reportqa.models_export.RECIPES.
-    # "fp32" (no quantisation): cosine 1.0000 against torch and 1.05x (onnx) / 1.22x (openvino) its
-    # speed; the fast int8 designs reach 0.969-0.980, the accurate one (int8-block32, 0.9997) runs
-    # at 0.87x torch on AVX2 without VNNI (benchmarks/README.md, "Third session").
+    # "fp32" (no quantisation): cosine 1.0000 against torch on 200 real chunks and 221 questions, 1.05x
+    # (onnx) / 1.22x (openvino) torch's speed. The int8 "quint8-nodown" (0.9941 on a first 80, 1.55x)
+    # awaits its recall figures (benchmarks/README.md, "Third session").
     embedder_quantization: str = "fp32"
     # Texts per forward pass (texts are sorted by length first, so batches pad little).
     embedder_batch_size: int = Field(16, ge=1, le=1024)
