@@ -53,8 +53,8 @@ pull_models() {
 pull_test_models() {
   # The OpenAI-compatible back-end is tested against a local server running the small model.
   "$VENV/bin/reportqa" models pull qwen2.5-coder-0.5b-instruct-q4
-  # The int8 embedder export (`reportqa models export`, 222 CPU s, 8.3 GB) is not made here: the
-  # default backend is torch; its slow test (marker "export") runs where the export exists: pytest -m export.
+  # The embedder export (`reportqa models export`, ~4 CPU min, 8.3 GB) is not made here: the default
+  # backend is torch; tests/index/test_exported_embeddings_e2e.py skips (naming that command) without it.
 }
 
 ensure_chromium() {

@@ -211,37 +211,71 @@ def recall(suites, chunks, docs: np.ndarray, query_vectors: dict[str, np.ndarray
 
 
 # ---------------------------------------------------------------------------------------- peak
-def _gemm_graph(m: int, k: int, n: int, integer: bool):
-    import onnx
-    from onnx import TensorProto, helper
+# The GEMM kinds a recipe's MatMuls run on (reportqa.models_export.RECIPES), and their ONNX graphs.
+PEAK_KINDS = ("fp32", "u8s8", "u8u8", "block_int8")
 
-    if integer:
+
+def peak_kind(quantization: str) -> str:
+    """Which measured peak an embedder's MatMuls can reach: fp32 for fp32 graphs, else the int8
+    kernel its recipe uses (u8 x s8 weights, u8 x u8 weights, or blockwise s8 x s8)."""
+    from reportqa.models_export import RECIPES
+
+    recipe = RECIPES.get(quantization)
+    if recipe is None:
+        return "fp32"
+    if recipe.kind == "blockwise":
+        return "block_int8" if recipe.accuracy_level == 4 else "fp32"
+    return "u8u8" if recipe.weight_type == "QUInt8" else "u8s8"
+
+
+def _gemm_graph(m: int, k: int, n: int, kind: str, rng) -> tuple[bytes, dict[str, np.ndarray]]:
+    """One (m x k) @ (k x n) with the weight as a constant, as in the model (ONNX Runtime packs it
+    once), and the input feed."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    if kind in ("u8s8", "u8u8"):
+        weight = (rng.integers(-127, 127, (k, n), dtype=np.int8) if kind == "u8s8"
+                  else rng.integers(0, 255, (k, n), dtype=np.uint8))
         a = helper.make_tensor_value_info("a", TensorProto.UINT8, [m, k])
-        b = helper.make_tensor_value_info("b", TensorProto.INT8, [k, n])
         y = helper.make_tensor_value_info("y", TensorProto.INT32, [m, n])
         node = helper.make_node("MatMulInteger", ["a", "b"], ["y"])
+        feed = {"a": rng.integers(0, 255, (m, k), dtype=np.uint8)}
     else:
+        weight = rng.standard_normal((k, n), dtype=np.float32)
         a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [m, k])
-        b = helper.make_tensor_value_info("b", TensorProto.FLOAT, [k, n])
         y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])
         node = helper.make_node("MatMul", ["a", "b"], ["y"])
-    model = helper.make_model(helper.make_graph([node], "gemm", [a, b], [y]),
+        feed = {"a": rng.standard_normal((m, k), dtype=np.float32)}
+    model = helper.make_model(helper.make_graph([node], "gemm", [a], [y], [numpy_helper.from_array(weight, "b")]),
                               opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    return onnx._serialize(model) if hasattr(onnx, "_serialize") else model.SerializeToString()
+    if kind == "block_int8":  # MatMulNBits, 8-bit weights in blocks of 32, int8 activations per block
+        from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+        quantizer = MatMulNBitsQuantizer(model, algo_config=DefaultWeightOnlyQuantConfig(
+            block_size=32, is_symmetric=True, bits=8, accuracy_level=4, op_types_to_quantize=("MatMul",)))
+        quantizer.process()
+        model = quantizer.model.model
+    return model.SerializeToString(), feed
 
 
-def _time(fn, seconds: float) -> float:
+def _time(fn, seconds: float) -> tuple[float, float]:
+    """Wall and process CPU seconds per call of ``fn``."""
     fn()
-    runs, started = 0, time.perf_counter()
+    runs, started, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         fn()
         runs += 1
-    return (time.perf_counter() - started) / runs
+    return (time.perf_counter() - started) / runs, (time.process_time() - cpu) / runs
 
 
 def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152, seconds: float = 3.0) -> dict[str, float]:
-    """GFLOP/s of one GEMM of EmbeddingGemma's MLP shape (tokens x hidden x intermediate)."""
+    """GFLOP/s (int8: giga multiply-adds x 2 per s) of one GEMM of EmbeddingGemma's MLP shape
+    (tokens x hidden x intermediate), per kind of ``PEAK_KINDS`` through ONNX Runtime, and numpy's
+    fp32 GEMM, on ``threads`` threads. ``<kind>_per_cpu_second`` divides by the CPU time the process
+    got instead of wall time: on a shared machine wall time mostly measures the other jobs, and with
+    one thread this is the kernel's speed on one core."""
     import onnxruntime as ort
     from threadpoolctl import threadpool_limits
 
@@ -250,16 +284,15 @@ def gemm_peaks(threads: int, m: int = 2048, k: int = 768, n: int = 1152, seconds
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     out = {}
-    for name, integer in (("onnxruntime_fp32", False), ("onnxruntime_int8", True)):
-        session = ort.InferenceSession(_gemm_graph(m, k, n, integer), options, providers=["CPUExecutionProvider"])
-        if integer:
-            feed = {"a": rng.integers(0, 255, (m, k), dtype=np.uint8), "b": rng.integers(-127, 127, (k, n), dtype=np.int8)}
-        else:
-            feed = {"a": rng.standard_normal((m, k), dtype=np.float32), "b": rng.standard_normal((k, n), dtype=np.float32)}
-        out[name] = round(flops / _time(lambda: session.run(None, feed), seconds) / 1e9, 1)
+    for kind in PEAK_KINDS:
+        graph, feed = _gemm_graph(m, k, n, kind, rng)
+        session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        wall, cpu = _time(lambda: session.run(None, feed), seconds)
+        out[kind], out[f"{kind}_per_cpu_second"] = round(flops / wall / 1e9, 1), round(flops / cpu / 1e9, 1)
     a, b = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32)
     with threadpool_limits(threads):
-        out["numpy_fp32"] = round(flops / _time(lambda: a @ b, seconds) / 1e9, 1)
+        wall, cpu = _time(lambda: a @ b, seconds)
+    out["numpy_fp32"], out["numpy_fp32_per_cpu_second"] = round(flops / wall / 1e9, 1), round(flops / cpu / 1e9, 1)
     return out
 
 
@@ -302,10 +335,9 @@ def peak(args: argparse.Namespace) -> dict[str, Any]:
         emb.encode_documents(speed)
         rate = len(speed) / (time.perf_counter() - started)
         achieved = rate * per_chunk / 1e9
-        ref = peaks["onnxruntime_int8"] if emb.quantization == "qint8" else peaks["onnxruntime_fp32"]
+        kind = peak_kind(emb.quantization)
         report["backends"][backend] = {"chunks_per_second": round(rate, 2), "achieved_gflops": round(achieved, 1),
-                                       "fraction_of_peak": round(achieved / ref, 3),
-                                       "peak_used": "int8" if emb.quantization == "qint8" else "fp32"}
+                                       "fraction_of_peak": round(achieved / peaks[kind], 3), "peak_used": kind}
         print(f"{backend}: {report['backends'][backend]}", flush=True)
     return report
 
@@ -418,7 +450,7 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
                     started = time.perf_counter()
                     retriever.retrieve(question)
                     search_ms.append(1000 * (time.perf_counter() - started))
-                peak = row["peak_gflops"]["onnxruntime_int8" if emb.quantization == "qint8" else "onnxruntime_fp32"]
+                peak = row["peak_gflops"][peak_kind(emb.quantization)]
                 row[backend] = {"chunks_per_second": round(len(texts) / seconds, 3),
                                 "cpu_seconds_per_chunk": round(cpu / len(texts), 3),
                                 "achieved_gflops": round(flops / seconds / 1e9, 2),

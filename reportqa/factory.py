@@ -34,7 +34,8 @@ def make_embeddings(settings: Settings):
 
     name = options.embedder
     registry = ModelRegistry.from_settings(settings)
-    key = (name, str(registry.models_dir), options.threads, options.embedder_backend, options.embedder_batch_size)
+    key = (name, str(registry.models_dir), options.threads, options.embedder_backend, options.embedder_quantization,
+           options.embedder_batch_size)
     with _EMBEDDINGS_LOCK:
         if key in _EMBEDDINGS:
             return _EMBEDDINGS[key]
@@ -74,11 +75,11 @@ def _exported_embeddings(settings: Settings, registry, spec, path):
 
     options = settings.models
     source_sha256 = weights_sha256(settings, registry, spec, path)
-    export = read_export(registry.models_dir, spec.name, "qint8", source_sha256=source_sha256)
+    export = read_export(registry.models_dir, spec.name, options.embedder_quantization, source_sha256=source_sha256)
     if export is None:
         raise CommandError(
-            f"models.embedder_backend is {options.embedder_backend!r} but {spec.name} has no int8 export "
-            f"of its current weights; run: reportqa models export {spec.name}"
+            f"models.embedder_backend is {options.embedder_backend!r} but {spec.name} has no "
+            f"{options.embedder_quantization} export of its current weights; run: reportqa models export {spec.name}"
         )
     return ExportedEmbeddings(
         export.path, path, name=spec.name, fingerprint=export.sha256, runtime=options.embedder_backend,

@@ -47,6 +47,11 @@ class ModelSettings(BaseModel):
     # by `reportqa models export`, run by ONNX Runtime ("onnx") or OpenVINO ("openvino").
     # See benchmarks/README.md, "Embedder backends", for the measurements behind the default.
     embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
+    # Which export the onnx/openvino backends run: a recipe of reportqa.models_export.RECIPES.
+    # "fp32" (no quantisation): cosine 1.0000 against torch on 200 real chunks and 221 questions, 1.05x
+    # (onnx) / 1.22x (openvino) torch's speed. The int8 "quint8-nodown" (0.9941 on a first 80, 1.55x)
+    # awaits its recall figures (benchmarks/README.md, "Third session").
+    embedder_quantization: str = "fp32"
     # Texts per forward pass (texts are sorted by length first, so batches pad little).
     embedder_batch_size: int = Field(16, ge=1, le=1024)
     embedder_base_url: str | None = None
@@ -59,6 +64,15 @@ class ModelSettings(BaseModel):
     embedder_document_prompt: str = "title: none | text: "
     chat_model: str = "qwen2.5-coder-1.5b-instruct-q4"
     threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+
+    @model_validator(mode="after")
+    def _known_quantization(self) -> ModelSettings:
+        from reportqa.models_export import RECIPES
+
+        if self.embedder_quantization not in RECIPES:
+            raise ValueError(f"models.embedder_quantization must be one of {', '.join(RECIPES)}, "
+                             f"got {self.embedder_quantization!r}")
+        return self
 
     @model_validator(mode="after")
     def _endpoint_embedder(self) -> ModelSettings:

@@ -28,6 +28,14 @@ class BuiltIndex:
 
 
 @pytest.fixture(scope="session")
+def test_embedding_cache() -> Path:
+    """The embedding cache the slow tests share (as a fixture: tests/<pkg>/conftest.py shadows
+    ``import conftest`` inside a package's tests)."""
+    TEST_EMBEDDING_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    return TEST_EMBEDDING_CACHE
+
+
+@pytest.fixture(scope="session")
 def built_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltIndex:
     """The real library (data/reports) indexed with the real embedder, once per test session."""
     from index.embedding_cache import EmbeddingCache

@@ -36,9 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     export = actions.add_parser(
         "export", parents=[common],
-        help="export an embedder once to an int8 ONNX graph for models.embedder_backend onnx/openvino",
+        help="export an embedder once to an ONNX graph (models.embedder_quantization) for the onnx/openvino backends",
     )  # fmt: skip
     export.add_argument("name", nargs="?", metavar="NAME", help="the embedder (default: the one in use)")
+    export.add_argument("--quantization", dest="models.embedder_quantization", choices=QUANTIZATIONS,
+                        help="the recipe (default: models.embedder_quantization)")
     export.add_argument("--force", action="store_true", help="export again even if a current export exists")
     export.add_argument("--no-progress", action="store_true", help="do not draw progress bars")
     export.set_defaults(func=run_export)
@@ -81,7 +83,8 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     for name in names:
         print(_describe(registry.pull(name, progress=not args.no_progress, force=args.force)), flush=True)
     if settings.models.embedder_backend != "torch" and settings.models.embedder in names:
-        _export(registry, settings, settings.models.embedder, "qint8", force=False, progress=not args.no_progress)
+        _export(registry, settings, settings.models.embedder, settings.models.embedder_quantization, force=False,
+                progress=not args.no_progress)
     return 0
 
 
@@ -92,7 +95,8 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"{name} is embedded by its endpoint; there is nothing to export")
     if registry.get(name).kind != "sentence-transformers":
         raise CommandError(f"{name} is not a sentence-transformers model; only those can be exported")
-    _export(registry, settings, name, QUANTIZATIONS[0], force=args.force, progress=not args.no_progress)
+    _export(registry, settings, name, settings.models.embedder_quantization, force=args.force,
+            progress=not args.no_progress)
     return 0
 
 

@@ -113,12 +113,13 @@ def test_int8_backend_without_an_export_says_what_to_run(tmp_path, fake_model):
 
 
 @pytest.mark.parametrize("backend", ["onnx", "openvino"])
-def test_int8_backend_selects_the_recorded_export(tmp_path, fake_model, backend):
+def test_int8_backend_selects_the_recorded_export_of_the_configured_recipe(tmp_path, fake_model, backend):
     from index.embeddings import file_sha256
+    from reportqa.errors import CommandError
     from reportqa.factory import make_embeddings
     from reportqa.models_export import GRAPH_NAME, MARKER_NAME, export_dir
 
-    settings = settings_for(tmp_path, embedder_backend=backend)
+    settings = settings_for(tmp_path, embedder_backend=backend, embedder_quantization="qint8")
     folder = export_dir(settings.models.cache_dir / "models", "embeddinggemma-300m", "qint8")
     folder.mkdir(parents=True)
     graph = folder / GRAPH_NAME
@@ -131,6 +132,9 @@ def test_int8_backend_selects_the_recorded_export(tmp_path, fake_model, backend)
     assert isinstance(embeddings, ExportedEmbeddings)
     assert (embeddings.backend, embeddings.quantization, embeddings.fingerprint) == (backend, "qint8", "1" * 64)
     assert embeddings.config()["source_fingerprint"] == marker["source_sha256"]
+    # Another recipe's export is not this one.
+    with pytest.raises(CommandError, match="no quint8-mlp export"):
+        make_embeddings(settings_for(tmp_path, embedder_backend=backend, embedder_quantization="quint8-mlp"))
     # An export of other weights is not used: the weights changed since it was made.
     marker["source_sha256"] = "2" * 64
     (folder / MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
@@ -156,6 +160,8 @@ def test_openai_embedder_needs_a_base_url(tmp_path):
         settings_for(tmp_path, embedder="openai: ", embedder_base_url="http://127.0.0.1:1/v1")
     with pytest.raises(ValidationError, match="embedder_backend"):
         settings_for(tmp_path, embedder_backend="tensorrt")
+    with pytest.raises(ValidationError, match="embedder_quantization must be one of fp32, qint8"):
+        settings_for(tmp_path, embedder_quantization="int4")
 
 
 def test_openai_embedder_is_selected_by_its_prefix(tmp_path):

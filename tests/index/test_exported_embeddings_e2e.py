@@ -1,7 +1,8 @@
-"""The int8 export of EmbeddingGemma against torch fp32, on the real reports.
+"""The exported EmbeddingGemma against torch fp32, on the real reports.
 
-Needs the export made by ``reportqa models export`` (``./run.sh test`` makes it during set-up);
-without it the test fails with the command to run. Nothing is exported here.
+Checks the export the settings' onnx/openvino backends run (``models.embedder_quantization``),
+made by ``reportqa models export``. Nothing is exported here: without the export file every test
+skips and says which command makes it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.export]
+pytestmark = pytest.mark.slow
+
+AGREEMENT = 0.99  # the issue's bar: cosine with torch fp32 on the same real chunks and questions
 
 ENGLISH_CASES = [
     ("How did artificial intelligence help doctors diagnose COVID-19 patients from CT scans?",
@@ -21,57 +24,81 @@ ENGLISH_CASES = [
 
 
 @pytest.fixture(scope="module")
-def int8_and_torch(tmp_path_factory):
-    from reportqa.factory import make_embeddings
+def exported_and_torch(tmp_path_factory):
+    from reportqa.factory import make_embeddings, weights_sha256
+    from reportqa.models import ModelRegistry
+    from reportqa.models_export import export_dir, read_export
     from reportqa.settings import load_settings
 
-    data = str(tmp_path_factory.mktemp("int8-data"))
-    int8 = make_embeddings(load_settings({"data_dir": data, "models.embedder_backend": "onnx"}))
-    torch = make_embeddings(load_settings({"data_dir": data, "models.embedder_backend": "torch"}))
-    return int8, torch
+    settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("export-data"))})
+    backend = settings.models.embedder_backend if settings.models.embedder_backend != "torch" else "onnx"
+    quantization = settings.models.embedder_quantization
+    registry = ModelRegistry.from_settings(settings)
+    spec, path = registry.get(settings.models.embedder), registry.resolve(settings.models.embedder)
+    if read_export(registry.models_dir, spec.name, quantization,
+                   source_sha256=weights_sha256(settings, registry, spec, path)) is None:
+        pytest.skip(f"no current {quantization} export of {spec.name} in "
+                    f"{export_dir(registry.models_dir, spec.name, quantization)}: "
+                    f"run `reportqa models export --quantization {quantization}`")
+    exported = make_embeddings(load_settings({"data_dir": str(settings.data_dir), "models.embedder_backend": backend}))
+    torch = make_embeddings(load_settings({"data_dir": str(settings.data_dir), "models.embedder_backend": "torch"}))
+    return exported, torch
 
 
 @pytest.fixture(scope="module")
-def int8_index(tmp_path_factory, int8_and_torch):
-    """The real library indexed with the int8 embedder (vectors kept in the shared test cache,
-    under the int8 cache key)."""
-    from conftest import TEST_EMBEDDING_CACHE
-
+def exported_index(tmp_path_factory, exported_and_torch, test_embedding_cache):
+    """The real library indexed with the exported embedder (vectors kept in the shared test cache,
+    under the export's cache key)."""
     from index.embedding_cache import EmbeddingCache
     from index.library_index import LibraryIndex
     from reportqa.factory import make_pipeline
     from reportqa.settings import load_settings
 
-    settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("int8-index"))})
-    TEST_EMBEDDING_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with EmbeddingCache(TEST_EMBEDDING_CACHE) as cache:
-        result = LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=int8_and_torch[0],
+    settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("export-index"))})
+    with EmbeddingCache(test_embedding_cache) as cache:
+        result = LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=exported_and_torch[0],
                                     pipeline=make_pipeline(settings), cache=cache, progress=False)
     assert not result.errors, result.errors
     return result.index
 
 
-def test_int8_vectors_agree_with_torch_fp32_on_real_chunks_and_questions(int8_index, int8_and_torch):
-    int8, torch = int8_and_torch
-    assert (int8.backend, int8.quantization) == ("onnx", "qint8")
-    chunks = [c.embedding_text() for c in int8_index.chunks[::16]]  # ~24 chunks across all reports
-    cosines = np.sum(int8.encode_documents(chunks) * torch.encode_documents(chunks), axis=1)
-    assert cosines.min() >= 0.99, sorted(cosines)[:5]
+@pytest.fixture(scope="module")
+def real_chunks():
+    """Every 16th chunk of the bundled reports (~24, across all of them), as the index embeds them."""
+    from reportqa.factory import make_pipeline
+    from reportqa.settings import load_settings
+
+    settings = load_settings()
+    pipeline = make_pipeline(settings)
+    chunks = [c for path in sorted(pipeline.discover(settings.library_dir)) for c in pipeline.run(path).chunks]
+    return [c.embedding_text() for c in chunks[::16]]
+
+
+def test_exported_vectors_agree_with_torch_fp32_on_real_chunks_and_questions(real_chunks, exported_and_torch,
+                                                                            test_embedding_cache):
+    from index.embedding_cache import EmbeddingCache, encode_documents_cached
+
+    exported, torch = exported_and_torch
+    assert exported.backend in ("onnx", "openvino") and torch.backend == "torch"
+    with EmbeddingCache(test_embedding_cache) as cache:  # torch's vectors of the slow suite's index
+        reference, _ = encode_documents_cached(torch, real_chunks, cache)
+    cosines = np.sum(exported.encode_documents(real_chunks) * reference, axis=1)  # the export runs every time
+    assert cosines.min() >= AGREEMENT, sorted(cosines)[:5]
     for question, _, _ in ENGLISH_CASES:
-        assert float(int8.encode_query(question) @ torch.encode_query(question)) >= 0.99
+        assert float(exported.encode_query(question) @ torch.encode_query(question)) >= AGREEMENT
 
 
-def test_int8_vectors_are_deterministic(int8_and_torch):
-    int8, _ = int8_and_torch
+def test_exported_vectors_are_deterministic(exported_and_torch):
+    exported, _ = exported_and_torch
     texts = ["数字经济规模达到53.9万亿元", "How many 5G base stations were built?", "算力"]
-    np.testing.assert_array_equal(int8.encode_documents(texts), int8.encode_documents(list(texts)))
+    np.testing.assert_array_equal(exported.encode_documents(texts), exported.encode_documents(list(texts)))
 
 
 @pytest.mark.parametrize(("question", "doc_id", "passage"), ENGLISH_CASES, ids=[c[0][:24] for c in ENGLISH_CASES])
-def test_int8_index_finds_the_chinese_evidence_of_english_questions(int8_index, int8_and_torch, question, doc_id,
-                                                                    passage):
-    _, positions = int8_index.dense_search(int8_and_torch[0].encode_query(question), 5)
-    found = [p for p in positions if int8_index.chunks[p].doc_id == doc_id
-             and passage in "".join(int8_index.chunks[p].text.split())]
+def test_exported_index_finds_the_chinese_evidence_of_english_questions(exported_index, exported_and_torch, question,
+                                                                        doc_id, passage):
+    _, positions = exported_index.dense_search(exported_and_torch[0].encode_query(question), 5)
+    found = [p for p in positions if exported_index.chunks[p].doc_id == doc_id
+             and passage in "".join(exported_index.chunks[p].text.split())]
     assert found, f"{question!r}: dense top 5 were " + "; ".join(
-        f"{int8_index.chunks[p].doc_id} {''.join(int8_index.chunks[p].text.split())[:40]}" for p in positions)
+        f"{exported_index.chunks[p].doc_id} {''.join(exported_index.chunks[p].text.split())[:40]}" for p in positions)
