@@ -197,7 +197,7 @@ class LibraryIndex:
             chunk_store = ChunkStore(path / ChunkStore.FILENAME)
             chunks, vector_ids = chunk_store.chunks()
             vectors = open_store(path, manifest.store, "chunks", ids=vector_ids, tokenizer=tokenizer,
-                                 rebuild_keywords=rebuild, config=store)
+                                 rebuild_keywords=rebuild, config=store, readers_of=Path(index_dir))
             # Evidence units stay in the snapshot folder whatever the vector store: they are read
             # whole into memory and searched only within retrieved chunks.
             evidence = EvidenceStore.load(path) if EvidenceStore.exists(path) else None
@@ -626,7 +626,7 @@ def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: 
     deleted and the current index is untouched. Evidence units are written into the folder
     whatever the store."""
     staged = atomic_swap.staging_dir(index_dir)
-    writer = writer_for(store, tokenizer=tokenizer)
+    writer = writer_for(store, tokenizer=tokenizer, index_dir=index_dir)
     swapped = False
     try:
         with tqdm(total=2, desc="Writing index", unit="part", disable=not progress) as bar:

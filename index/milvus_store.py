@@ -4,9 +4,11 @@ Each snapshot writes a new collection (``<alias>_<snapshot>``; another record se
 ``<alias>_<name>_<snapshot>``) holding ``id`` (int64, the chunk's vector id), ``dense`` (unit
 float vectors, inner product), ``text`` (analysed by jieba) and ``sparse`` (filled by Milvus's
 built-in BM25 function from ``text``). Publishing moves the alias onto the new collection and
-drops all but the previous one, which stays for one more build so that a process still reading
-the previous snapshot keeps working. Readers open the collection named in their manifest, so a
-snapshot's vectors always match its chunk store.
+drops the older ones except the previous one (which a crash between the folder's two renames
+falls back to) and those a reader still holds (``index.snapshot_leases``: every open
+``MilvusStore`` leases its snapshot until it is closed or collected, or its process ends).
+Readers open the collection named in their manifest, so a snapshot's vectors always match its
+chunk store.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import re
 import threading
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index.mixed_language_tokenizer import STOPWORDS
+from index.snapshot_leases import SnapshotLeases
 from index.store_config import StoreConfig
 
 _INSERT_BATCH = 2000  # rows per insert call: keeps one gRPC message well under its 64 MB cap at 768-d
@@ -91,9 +94,13 @@ class MilvusStore:
         self._count = count
         self._ef_search = ef_search
         self._nprobe = nprobe
+        self._release: Callable[[], None] = lambda: None
 
     @classmethod
-    def open(cls, record: dict[str, Any], name: str, *, config: StoreConfig | None = None) -> MilvusStore:
+    def open(cls, record: dict[str, Any], name: str, *, config: StoreConfig | None = None,
+             leases: SnapshotLeases | None = None) -> MilvusStore:
+        """The record set ``name`` of the snapshot ``record``; with ``leases``, held there (no
+        build drops its collection) until :meth:`close` or garbage collection."""
         uri = record["uri"]
         token = config.milvus_token if config is not None and config.milvus_uri == uri else None
         client = client_for(uri, token)
@@ -106,8 +113,11 @@ class MilvusStore:
         dimension = int(dense["params"]["dim"])
         count = int(client.get_collection_stats(collection)["row_count"])
         config = config or StoreConfig()
-        return cls(client, collection, dimension=dimension, count=count, ef_search=config.hnsw_ef_search,
-                   nprobe=config.ivf_nprobe)
+        store = cls(client, collection, dimension=dimension, count=count, ef_search=config.hnsw_ef_search,
+                    nprobe=config.ivf_nprobe)
+        if leases is not None:
+            store._release = leases.hold(record["snapshot"], store)
+        return store
 
     @property
     def dimension(self) -> int:
@@ -162,14 +172,15 @@ class MilvusStore:
         return np.array([score.get(i, 0.0) for i in wanted], dtype=np.float32)
 
     def close(self) -> None:
-        pass  # the client is shared per process (see client_for)
+        self._release()  # the client stays: it is shared per process (see client_for)
 
 
 class MilvusWriter:
     """Writes each record set of one snapshot into a new collection."""
 
-    def __init__(self, config: StoreConfig):
+    def __init__(self, config: StoreConfig, *, leases: SnapshotLeases | None = None):
         self.config = config
+        self.leases = leases
         self.client = client_for(config.milvus_uri, config.milvus_token)
         self.snapshot = uuid.uuid4().hex[:12]
         self.sets: list[str] = []
@@ -215,8 +226,10 @@ class MilvusWriter:
         return self.record()
 
     def publish(self, record: dict[str, Any]) -> None:
-        """Point the alias of every record set at this snapshot; drop older snapshots but one."""
+        """Point the alias of every record set at this snapshot; drop the older snapshots but the
+        previous one and those a reader holds."""
         client = self.client
+        held = self.leases.held() if self.leases is not None else set()
         for name in record["sets"]:
             alias = alias_name(record["alias"], name)
             collection = collection_name(record["alias"], name, record["snapshot"])
@@ -225,7 +238,7 @@ class MilvusWriter:
                 client.create_alias(collection, alias)
             else:
                 client.alter_alias(collection, alias)
-            keep = {collection, previous}
+            keep = {collection, previous, *(collection_name(record["alias"], name, s) for s in held)}
             prefix = collection_name(record["alias"], name, "")
             for other in client.list_collections():
                 if other.startswith(prefix) and len(other) == len(collection) and other not in keep:

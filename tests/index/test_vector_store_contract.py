@@ -3,6 +3,8 @@ temporary folder (the same code path as a Milvus server, but for the URI)."""
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from index_test_doubles import HashEmbeddings
@@ -144,17 +146,22 @@ def test_crash_mid_build_keeps_the_old_index(tmp_path, library, embeddings, pipe
         assert client_for(store.milvus_uri).list_collections() == [current_collection(store)]  # new one dropped
 
 
-def test_milvus_keeps_one_previous_collection_for_open_readers(tmp_path, library, embeddings, pipeline):
+def test_milvus_keeps_every_collection_a_reader_still_holds(tmp_path, library, embeddings, pipeline):
+    from index.milvus_store import client_for
+
     store = StoreConfig(store="milvus", milvus_uri=str(tmp_path / "library.db"))
     first = build(tmp_path / "index", library, embeddings, pipeline, store).index
     expected = ranking(first, embeddings, "算力")
     build(tmp_path / "index", library, embeddings, pipeline, store)
-    assert ranking(first, embeddings, "算力") == expected  # the old snapshot still answers
-    third = build(tmp_path / "index", library, embeddings, pipeline, store).index
-    from index.milvus_store import client_for
-
-    snapshots = sorted(client_for(store.milvus_uri).list_collections())
-    assert len(snapshots) == 2 and f"reportqa_{third.status()['store']['snapshot']}" in snapshots
+    build(tmp_path / "index", library, embeddings, pipeline, store)  # `first` is now two builds old
+    assert ranking(first, embeddings, "算力") == expected  # still answers: its collection was kept
+    collections = client_for(store.milvus_uri).list_collections
+    assert f"reportqa_{first.status()['store']['snapshot']}" in collections()
+    del first
+    gc.collect()  # the last reader let go: the next build drops it, and the one no one held
+    fourth = build(tmp_path / "index", library, embeddings, pipeline, store).index
+    third = fourth.status()["store"]["snapshot"]
+    assert len(collections()) == 2 and f"reportqa_{third}" in collections()
 
 
 def test_copy_moves_an_index_between_stores_without_embedding(tmp_path, library, pipeline):
