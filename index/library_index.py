@@ -363,14 +363,16 @@ class LibraryIndex:
 
     @classmethod
     def copy(cls, index_dir: str | Path, *, to: StoreConfig, dest: str | Path | None = None,
-             lock_timeout: float = 0.0) -> LibraryIndex:
+             lock_timeout: float = 0.0, store: StoreConfig | None = None) -> LibraryIndex:
         """Write the index at ``index_dir`` into the store ``to`` without embedding anything:
         the stored vectors, chunks and manifest move as they are. ``dest`` is the index folder of
-        the copy (default: ``index_dir`` itself, which then reads from the new store)."""
+        the copy (default: ``index_dir`` itself, which then reads from the new store); ``store``:
+        the settings the source is read with (its Milvus token; default ``to``'s). Use
+        ``index.library.Library.copy`` for a library's own index: it adopts the new snapshot."""
         started = time.perf_counter()
         target = Path(dest if dest is not None else index_dir)
         with BuildLock(target, timeout=lock_timeout):
-            source = cls.open(index_dir, store=to)
+            source = cls.open(index_dir, store=store or to)
             if target.resolve() == source.path.resolve() and same_place(source.manifest.store, to):
                 return source  # already there
             documents = source._stored_documents()
