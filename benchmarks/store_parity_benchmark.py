@@ -10,7 +10,9 @@ Builds ``data/reports`` once with the configured embedder and chunker into the F
 embedding when it is warm), copies it into Milvus (Lite in a temporary folder unless
 ``--milvus-uri``) and compares, for every dev question: dense top 10 (FAISS flat against Milvus
 FLAT), BM25 top 10 (bm25s with ``MixedLanguageTokenizer`` against Milvus's BM25 over jieba) and
-the fused top 10 of ``HybridRetriever`` with the configured weights. Every difference gets a
+the fused top 10 of ``HybridRetriever`` with the configured weights, and Recall@1/@5 of that
+retriever on each store (the answerable questions; ``evals.metrics.retrieval``'s relevance
+rule), so that the cost of switching stores is a number. Every difference gets a
 measured explanation (``explain_dense`` / ``explain_bm25`` / ``explain_fused``): equal cosines
 in another order or at rank 10, another query tokenisation (our tokenizer against Milvus's
 analyzer, both run on the question), or other BM25 scores for the same tokens. Prints a Markdown
@@ -30,6 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from evals.metrics.retrieval import Evidence, Passage, retrieval_scores  # noqa: E402
 from index.embedding_cache import EmbeddingCache  # noqa: E402
 from index.library_index import LibraryIndex  # noqa: E402
 from index.store_config import StoreConfig  # noqa: E402
@@ -38,6 +41,7 @@ from reportqa.settings import load_settings  # noqa: E402
 
 DATASET = REPO / "evals" / "datasets" / "reports_dev.jsonl"
 K = 10
+RECALL_KS = (1, 5)
 TIE = 1e-5  # cosines this close are equal: float32 sums in another order differ by ~1e-7
 
 
@@ -125,6 +129,15 @@ def explain_fused(dense: dict | None, bm25: dict | None, weight: float) -> str:
     return "; ".join(causes) or "fusion alone (inputs identical)"
 
 
+def recall(item: dict, chunks: list) -> dict[str, float] | None:
+    """Recall@1/@5 of ``chunks`` (best first) for a dev item; ``None`` for an unanswerable one."""
+    if not item["evidence"]:
+        return None
+    scores = retrieval_scores([Passage(doc_id=c.doc_id, text=c.text) for c in chunks],
+                              [Evidence(doc=e["doc"], quote=e["quote"]) for e in item["evidence"]], ks=RECALL_KS)
+    return {f"recall@{k}": scores[f"recall@{k}"] for k in RECALL_KS}
+
+
 def compare(faiss_index: LibraryIndex, milvus_index: LibraryIndex, settings: Any, questions: list[dict]) -> list[dict]:
     embeddings = make_embeddings(settings)
     faiss_retriever, milvus_retriever = make_retriever(settings, faiss_index), make_retriever(settings, milvus_index)
@@ -149,6 +162,8 @@ def compare(faiss_index: LibraryIndex, milvus_index: LibraryIndex, settings: Any
             "bm25_overlap": overlap(bm25_f, bm25_m), "bm25_identical": bm25_f == bm25_m,
             "fused_overlap": overlap(fused_f, fused_m), "fused_identical": fused_f == fused_m,
             "fused_top5_same_set": set(fused_f[:5]) == set(fused_m[:5]),
+            "recall_faiss": recall(item, [faiss_index.chunks[p] for p in fused_f]),
+            "recall_milvus": recall(item, [milvus_index.chunks[p] for p in fused_m]),
         })
     return rows
 
@@ -180,6 +195,13 @@ def summary(rows: list[dict]) -> str:
                 counts.setdefault(why if isinstance(why, str) else why["kind"], []).append(row["id"])
         for kind, ids in sorted(counts.items(), key=lambda kv: -len(kv[1])):
             lines.append(f"| {what} | {kind} | {len(ids)}: {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''} |")
+    lines += ["", "| retriever Recall (answerable) | FAISS @1 | Milvus @1 | FAISS @5 | Milvus @5 |", "|---|---|---|---|---|"]
+    for lang in ("zh", "en", None):
+        part = [r for r in rows if (lang is None or r["lang"] == lang) and r["recall_faiss"] is not None]
+        if part:
+            cells = [f"{sum(r[f'recall_{store}'][f'recall@{k}'] for r in part) / len(part):.3f}"
+                     for k in RECALL_KS for store in ("faiss", "milvus")]
+            lines.append(f"| {lang or 'all'} ({len(part)}) | " + " | ".join(cells) + " |")
     tokens: dict[str, int] = {}
     for row in rows:
         for token in (row["bm25_why"] or {}).get("tokens_only_milvus") or []:
