@@ -43,6 +43,8 @@ DATASET = REPO / "evals" / "datasets" / "reports_dev.jsonl"
 K = 10
 RECALL_KS = (1, 5)
 TIE = 1e-5  # cosines this close are equal: float32 sums in another order differ by ~1e-7
+# BM25 scores this close (relative to the best) are equal: bm25s sums float32, Milvus Lite float64.
+BM25_TIE = 1e-4
 
 
 def overlap(a: list[int], b: list[int]) -> float:
@@ -112,21 +114,29 @@ def explain_bm25(faiss_index: LibraryIndex, milvus_index: LibraryIndex, question
     relative_gap = float(abs(scores_f - scores_m).max(initial=0)) / top
     extra = sorted(set(theirs) - set(ours)) if theirs is not None else None
     missing = sorted(set(ours) - set(theirs)) if theirs is not None else None
+    score_of = dict(zip(union, scores_f.tolist()))
+    last = score_of[faiss[-1]] if faiss else 0.0
+    only = set(faiss) ^ set(milvus)
     if theirs is not None and (extra or missing):
         kind = "other query tokens"
-    elif relative_gap <= 1e-3:
-        kind = "equal scores in another order"
-    else:
+    elif relative_gap > BM25_TIE:
         kind = "other scores for the same tokens"
+    elif only and all(abs(score_of[p] - last) <= BM25_TIE * top for p in only):
+        kind = "equal scores at the last rank"  # which of them make the cut is the store's choice
+    else:
+        kind = "equal scores in another order"
     return {"kind": kind, "tokens_only_milvus": extra, "tokens_only_ours": missing,
             "max_relative_score_gap": round(relative_gap, 4)}
 
 
 def explain_fused(dense: dict | None, bm25: dict | None, weight: float) -> str:
+    """Why two fused top-10 lists differ, from the differences of the candidate lists fused
+    (``candidates`` deep, not only their top 10)."""
     if weight == 0:
         return "dense only (BM25 weight 0 for this language): " + (dense["kind"] if dense else "?")
-    causes = ([f"dense: {dense['kind']}"] if dense else []) + ([f"BM25: {bm25['kind']}"] if bm25 else [])
-    return "; ".join(causes) or "fusion alone (inputs identical)"
+    causes = ([f"dense candidates: {dense['kind']}"] if dense else []) + (
+        [f"BM25 candidates: {bm25['kind']}"] if bm25 else [])
+    return "; ".join(causes) or "fusion alone (candidate lists identical)"
 
 
 def recall(item: dict, chunks: list) -> dict[str, float] | None:
@@ -145,19 +155,27 @@ def compare(faiss_index: LibraryIndex, milvus_index: LibraryIndex, settings: Any
     for item in questions:
         question = item["question"]
         vector = embeddings.encode_query(question)
-        dense_sf, dense_f = (a.tolist() for a in faiss_index.dense_search(vector, K))
-        dense_sm, dense_m = (a.tolist() for a in milvus_index.dense_search(vector, K))
-        bm25_f = faiss_index.bm25_search(question, K)[1].tolist()
-        bm25_m = milvus_index.bm25_search(question, K)[1].tolist()
+        # The retriever fuses `candidates` from each side: compare that deep, report the top 10.
+        depth = max(K, faiss_retriever.candidates)
+        deep_sf, deep_f = (a.tolist() for a in faiss_index.dense_search(vector, depth))
+        deep_sm, deep_m = (a.tolist() for a in milvus_index.dense_search(vector, depth))
+        dense_sf, dense_f, dense_sm, dense_m = deep_sf[:K], deep_f[:K], deep_sm[:K], deep_m[:K]
+        bm25_deep_f = faiss_index.bm25_search(question, depth)[1].tolist()
+        bm25_deep_m = milvus_index.bm25_search(question, depth)[1].tolist()
+        bm25_f, bm25_m = bm25_deep_f[:K], bm25_deep_m[:K]
         fused_f = [faiss_index.chunks.index(r.chunk) for r in faiss_retriever.retrieve(question, k=K)]
         fused_m = [milvus_index.chunks.index(r.chunk) for r in milvus_retriever.retrieve(question, k=K)]
         dense_why = explain_dense(faiss_index, vector, (dense_sf, dense_f), (dense_sm, dense_m))
         bm25_why = explain_bm25(faiss_index, milvus_index, question, bm25_f, bm25_m)
         weight = faiss_retriever.bm25_weight(question)
+        fused_why = None
+        if fused_f != fused_m:
+            fused_why = explain_fused(explain_dense(faiss_index, vector, (deep_sf, deep_f), (deep_sm, deep_m)),
+                                      explain_bm25(faiss_index, milvus_index, question, bm25_deep_f, bm25_deep_m),
+                                      weight)
         rows.append({
             "id": item["id"], "lang": item["lang"], "bm25_weight": weight,
-            "dense_why": dense_why, "bm25_why": bm25_why,
-            "fused_why": explain_fused(dense_why, bm25_why, weight) if fused_f != fused_m else None,
+            "dense_why": dense_why, "bm25_why": bm25_why, "fused_why": fused_why,
             "dense_identical": dense_f == dense_m, "dense_same_set": set(dense_f) == set(dense_m),
             "bm25_overlap": overlap(bm25_f, bm25_m), "bm25_identical": bm25_f == bm25_m,
             "fused_overlap": overlap(fused_f, fused_m), "fused_identical": fused_f == fused_m,

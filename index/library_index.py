@@ -279,9 +279,12 @@ class LibraryIndex:
         return self.vectors(positions) @ np.asarray(query_vector, dtype=np.float32)
 
     def bm25_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` ``(BM25 scores, positions)`` with a positive score, best first."""
+        """Top-``k`` ``(BM25 scores, positions)`` with a positive score, best first; equal scores
+        in library order, whichever store returned them in which order."""
         scores, ids = self._vectors.keyword_search(query, min(k, max(len(self), 1)))
-        return scores, self._positions(ids)
+        positions = self._positions(ids)
+        order = np.lexsort((positions, -scores))
+        return scores[order], positions[order]
 
     def bm25_scores(self, query: str, positions: Sequence[int] | None = None) -> np.ndarray:
         """Raw BM25 score of the chunks at ``positions`` (default: every chunk), by position."""

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from index.bm25_index import B, K1
 from index.mixed_language_tokenizer import STOPWORDS
 from index.snapshot_leases import SnapshotLeases
 from index.store_config import StoreConfig
@@ -31,11 +32,23 @@ _INSERT_BATCH = 2000  # rows per insert call: keeps one gRPC message well under 
 _MAX_TEXT = 65_535  # Milvus VARCHAR limit (bytes); chunks are ~350 characters
 
 
+# Tokens of symbols alone, which our tokenizer drops (no letter or digit) but jieba emits when it
+# cuts "+" or "#" off a word ("5G+" -> "5g", "+"; "G20+机制"; "#话题#"); inside a word ("c++",
+# "c#") they stay. As stop words, Milvus drops them after segmenting, as ours does.
+_SYMBOL_TOKENS = frozenset({"+", "#", "++", "##", "+#", "#+"})
+
+
 def analyzer_params() -> dict[str, Any]:
     """jieba (search mode: long words also yield their parts, as in ``MixedLanguageTokenizer``),
-    lower-cased, without our stopwords. Lite lower-cases in its jieba analyzer and ignores the
-    string filter; a server applies it."""
-    return {"tokenizer": "jieba", "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS)}]}
+    lower-cased, without our stopwords and symbol-only tokens. Lite lower-cases in its jieba
+    analyzer and ignores the string filter; a server applies it."""
+    return {"tokenizer": "jieba",
+            "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS | _SYMBOL_TOKENS)}]}
+
+
+# Milvus's BM25 (Lite's ``SparseInvertedIndex``) multiplies each term's score by (k1 + 1), which
+# the Lucene variant of bm25s leaves out; dividing by it reports the same numbers with either store.
+_SCORE_SCALE = 1.0 / (K1 + 1.0)
 
 
 # Tokens our tokenizer drops but Milvus's analyzer keeps, which then match chunks and count in
@@ -160,7 +173,7 @@ class MilvusStore:
 
     def keyword_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         hits = self._bm25(query, min(k, max(self._count, 1)))
-        return (np.array([abs(h["distance"]) for h in hits], dtype=np.float32),
+        return (np.array([abs(h["distance"]) * _SCORE_SCALE for h in hits], dtype=np.float32),
                 np.array([h["id"] for h in hits], dtype=np.int64))
 
     def keyword_scores(self, query: str, ids: np.ndarray) -> np.ndarray:
@@ -168,7 +181,7 @@ class MilvusStore:
         if not wanted:
             return np.zeros(0, dtype=np.float32)
         hits = self._bm25(query, len(wanted), filter_=f"id in {wanted}")
-        score = {int(h["id"]): abs(h["distance"]) for h in hits}
+        score = {int(h["id"]): abs(h["distance"]) * _SCORE_SCALE for h in hits}
         return np.array([score.get(i, 0.0) for i in wanted], dtype=np.float32)
 
     def close(self) -> None:
@@ -213,7 +226,8 @@ class MilvusWriter:
                              params={"M": config.hnsw_m, "efConstruction": config.hnsw_ef_construction})
         else:
             params.add_index("dense", index_type="FLAT", metric_type="IP")
-        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                         params={"bm25_k1": K1, "bm25_b": B})
         self.sets.append(name)
         self.client.create_collection(collection, schema=schema, index_params=params)
         for start in range(0, len(ids), _INSERT_BATCH):

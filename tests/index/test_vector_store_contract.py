@@ -72,6 +72,17 @@ def test_keyword_search_matches_query_words(tmp_path, library, embeddings, pipel
     assert len(index.bm25_search("qqqzzz", 5)[1]) == 0  # no shared word: no result, not a weak one
 
 
+def test_both_stores_give_the_same_keyword_scores(tmp_path, library, embeddings, pipeline):
+    faiss = build(tmp_path / "faiss", library, embeddings, pipeline, StoreConfig()).index
+    milvus = LibraryIndex.copy(tmp_path / "faiss", to=StoreConfig(store="milvus", milvus_uri=str(tmp_path / "m.db")),
+                               dest=tmp_path / "milvus")
+    for query in [*QUERIES, "5G+数字经济规模", "G20+机制", "数字经济 的 规模"]:
+        expected, positions = faiss.bm25_search(query, 10)
+        scores, found = milvus.bm25_search(query, 10)
+        assert sorted(found.tolist()) == sorted(positions.tolist()), query
+        np.testing.assert_allclose(milvus.bm25_scores(query, positions), expected, rtol=1e-4)  # same scale too
+
+
 def test_hybrid_fusion_lifts_the_keyword_match(tmp_path, library, embeddings, pipeline, store):
     index = build(tmp_path / "index", library, embeddings, pipeline, store).index
     dense_only = ranking(index, embeddings, "丝路电商合作伙伴", bm25_weight_zh=0.0)
@@ -231,6 +242,7 @@ def test_large_libraries_get_an_approximate_index_that_still_finds_the_neighbour
     "What were the internet penetration rates of developed countries in 2019? It's 86.6%.",
     "“新基建”在短期内对经济有什么作用？（一）2020-2021年 R&D C++ e-commerce",
     "the U.S. end. COVID-19 1,000 C# 50 % v2.0 ＡＩ赋能数字经济 ５Ｇ 《数字中国》",
+    "“G20+”机制复合体 5G+工业互联网 #话题# 3+2 a+b",
 ])
 def test_milvus_keyword_search_sees_the_tokens_ours_sees(text):
     # Milvus Lite runs this analyzer on the texts keyword_text makes; a server runs jieba alike.
