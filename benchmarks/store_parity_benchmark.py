@@ -5,6 +5,9 @@ Usage::
     python benchmarks/store_parity_benchmark.py [--milvus-uri PATH.db | http://host:19530]
         [--cache FILE] [--out FILE.json]
 
+``--bm25-only`` runs just the BM25 decomposition (``bm25_decomposition``: Milvus Lite's scorer
+in this process over our tokens and over its analyzer's, no collection), in seconds.
+
 Builds ``data/reports`` once with the configured embedder and chunker into the FAISS store
 (vectors from ``--cache``, default a copy of ``var/embedding_cache.sqlite``, so nothing needs
 embedding when it is warm), copies it into Milvus (Lite in a temporary folder unless
@@ -99,6 +102,54 @@ def chunk_token_agreement(faiss_index: LibraryIndex) -> str:
     texts = [c.embedding_text() for c in faiss_index.chunks]
     same = sum(analyzer.tokenize(keyword_text(t)) == ours.tokenize(t) for t in texts)
     return f"chunk texts tokenised alike by both sides: {same}/{len(texts)}"
+
+
+def bm25_decomposition(faiss_index: LibraryIndex, questions: list[dict], depths: tuple[int, ...]) -> str:
+    """BM25 differences taken apart without a Milvus server: Milvus Lite's own scorer
+    (``SparseInvertedIndex``, with our k1 and b) over (a) our tokens and (b) the tokens of the
+    analyzer the store configures, with and without its symbol stop words, against bm25s; how
+    many questions get bm25s's exact top ``depth`` (equal scores in library order, as
+    ``LibraryIndex.bm25_search`` orders them)."""
+    from milvus_lite.analyzer.factory import create_analyzer
+    from milvus_lite.analyzer.hash import term_to_id
+    from milvus_lite.analyzer.sparse import compute_tf
+    from milvus_lite.index.sparse_inverted import SparseInvertedIndex
+
+    from index.bm25_index import B, K1
+    from index.milvus_store import _SYMBOL_TOKENS, analyzer_params, keyword_text
+
+    ours = faiss_index._vectors.tokenizer
+    params = analyzer_params()
+    without = {**params, "filter": [f if isinstance(f, str) else
+                                    {**f, "stop_words": sorted(set(f["stop_words"]) - _SYMBOL_TOKENS)}
+                                    for f in params["filter"]]}
+    texts = [c.embedding_text() for c in faiss_index.chunks]
+
+    def analysed(analyzer):
+        return lambda text: analyzer.tokenize(keyword_text(text))
+
+    variants = {"Lite's scorer, our tokens": ours.tokenize,
+                "Lite's scorer, the store's analyzer": analysed(create_analyzer(params)),
+                "Lite's scorer, the analyzer without symbol stop words": analysed(create_analyzer(without))}
+    lines = ["| BM25 against bm25s | " + " | ".join(f"top {d} identical" for d in depths) + " | questions that differ |",
+             "|---|" + "---|" * len(depths) + "---|"]
+    for name, tokenize in variants.items():
+        scorer = SparseInvertedIndex(k1=K1, b=B)
+        scorer.build([compute_tf([term_to_id(t) for t in tokenize(text)]) for text in texts])
+        cells, differ = [], set()
+        for depth in depths:
+            same = 0
+            for item in questions:
+                ids, distances = scorer.search([compute_tf([term_to_id(t) for t in tokenize(item["question"])])], depth)
+                found = [(round(-float(d), 4), int(i)) for i, d in zip(ids[0], distances[0]) if i >= 0 and d != 0]
+                got = [i for _, i in sorted(found, key=lambda f: (-f[0], f[1]))]
+                if got == faiss_index.bm25_search(item["question"], depth)[1].tolist():
+                    same += 1
+                else:
+                    differ.add(item["id"])
+            cells.append(f"{same}/{len(questions)}")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {', '.join(sorted(differ)) or '-'} |")
+    return "\n".join(lines)
 
 
 def explain_bm25(faiss_index: LibraryIndex, milvus_index: LibraryIndex, question: str, faiss: list, milvus: list) -> dict | None:
@@ -236,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--milvus-uri", default=None)
     parser.add_argument("--cache", type=Path, default=None, help="embedding cache to use (default: a copy of var's)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "benchmarks" / "store_parity.json")
+    parser.add_argument("--bm25-only", action="store_true",
+                        help="only the BM25 decomposition (Lite's scorer in this process, no Milvus collection)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="parity-"))
@@ -251,15 +304,19 @@ def main(argv: list[str] | None = None) -> int:
             built = LibraryIndex.build(settings.index_dir, settings.library_dir, embeddings=make_embeddings(settings),
                                        pipeline=make_pipeline(settings), cache=cache, progress=False)
         print(f"built: {built.summary()}", file=sys.stderr)
+        questions = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
+        depths = (K, make_retriever(settings, built.index).candidates)
+        if args.bm25_only:
+            print(bm25_decomposition(built.index, questions, depths) + "\n\n" + chunk_token_agreement(built.index))
+            return 0
         milvus = StoreConfig(store="milvus", milvus_uri=args.milvus_uri or str(work / "milvus.db"))
         copied = LibraryIndex.copy(settings.index_dir, to=milvus, dest=work / "milvus-index")
-        questions = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
         rows = compare(built.index, copied, settings, questions)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"chunks": len(built.index), "rows": rows}, indent=2) + "\n")
         print(summary(rows))
         if milvus.milvus_uri.endswith(".db"):
-            print("\n" + chunk_token_agreement(built.index))
+            print("\n" + bm25_decomposition(built.index, questions, depths) + "\n\n" + chunk_token_agreement(built.index))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
