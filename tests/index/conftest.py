@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -14,10 +12,8 @@ from index_test_doubles import REPORTS, HashEmbeddings
 def library(tmp_path: Path) -> Path:
     folder = tmp_path / "reports"
     folder.mkdir()
-    written = time.time() - 60  # older than RACY_NS: an unchanged file is known as such without reading it
     for doc_id, text in REPORTS.items():
         (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-        os.utime(folder / f"{doc_id}.txt", (written, written))
     return folder
 
 
