@@ -60,6 +60,7 @@ K = 10
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
 EF_SEARCH = (16, 32, 64, 128, 256)
 NPROBE = (4, 8, 16, 32, 64)
+NPROBE_SWEEP = NPROBE  # --nprobe replaces it
 BM25_TOKENS, BM25_VOCAB = 120, 60_000
 
 
@@ -169,7 +170,7 @@ def run_faiss(kind: str, n: int, q: np.ndarray, truth: np.ndarray, work: Path, b
                               "disk_mb": round(disk_bytes(path) / 2**20, 1)}
     path.unlink()
     sweep = []
-    settings = {"flat": [None], "hnsw": EF_SEARCH, "ivf": NPROBE}[kind]
+    settings = {"flat": [None], "hnsw": EF_SEARCH, "ivf": NPROBE_SWEEP}[kind]
     for value in settings:
         if kind == "hnsw":
             faiss.downcast_index(index.index).hnsw.efSearch = value
@@ -308,7 +309,7 @@ def child(config: str, n: int, queries_path: Path, truth_path: Path, work: Path,
 
 
 def main(argv: list[str] | None = None) -> int:
-    global CENTRES
+    global CENTRES, NPROBE_SWEEP
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--configs", default="flat,hnsw,ivf,milvus-flat,milvus-hnsw,bm25")
@@ -316,12 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-limit", type=float, default=900.0,
                         help="seconds a build may take; a longer one stops and is extrapolated")
     parser.add_argument("--time-limit", type=float, default=1500.0, help="seconds per configuration, all in")
+    parser.add_argument("--nprobe", default=",".join(map(str, NPROBE)), help="IVF nprobe values to sweep")
     parser.add_argument("--centres", type=int, default=CENTRES, help="topics the synthetic vectors gather around")
     parser.add_argument("--work", type=Path, default=None, help="scratch dir (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "benchmarks" / "scale.json")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     CENTRES = args.centres
+    NPROBE_SWEEP = tuple(int(v) for v in args.nprobe.split(","))
     if args.child:
         config, n, qp, tp, work = args.child
         print(json.dumps(child(config, int(n), Path(qp), Path(tp), Path(work), args.build_limit)))
@@ -340,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"n={n}: exact ground truth in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         for config in args.configs.split(","):
             command = [sys.executable, __file__, "--build-limit", str(args.build_limit), "--centres", str(CENTRES),
+                       "--nprobe", args.nprobe,
                        "--child", config, str(n), str(qp), str(tp), str(work)]
             started = time.perf_counter()
             row: dict[str, Any] = {"n": n, "config": config}
