@@ -4,11 +4,14 @@ Usage::
 
     nice -n 10 python benchmarks/scale_benchmark.py [--sizes 10000,100000,1000000]
         [--configs flat,hnsw,ivf,milvus-flat,milvus-hnsw,bm25] [--queries 200]
-        [--time-limit 1200] [--work DIR] [--out FILE.json]
+        [--time-limit 1200] [--centres 1000] [--work DIR] [--out FILE.json]
 
-Data: unit 768-d vectors drawn around 1,000 random unit centres (a centre plus Gaussian noise of
-the same norm, so that neighbours have cosines of 0.4-0.6 as in a real embedding space, where
-plain uniform random vectors would have none and make every approximate index look bad).
+Data: unit 768-d vectors drawn around ``--centres`` random unit centres (default 1,000; a centre
+plus Gaussian noise of the same norm, so that neighbours have cosines of 0.4-0.6 as in a real
+embedding space, where plain uniform random vectors would have none and make every approximate
+index look bad). With as many IVF lists as centres (sqrt(n) lists at 1M) k-means finds the
+centres and IVF is exact; more centres than lists (e.g. 100,000) put topics across list borders,
+a harder and more realistic case.
 Queries are fresh draws from the same mixture (not corpus rows). Texts for BM25 are Zipf-drawn
 two-character "words" (120 tokens per chunk, vocabulary of 60,000).
 
@@ -20,7 +23,8 @@ Configurations:
 
 * ``flat``: FAISS ``IndexIDMap2(IndexFlatIP)``, today's dense index (exact: it is the ground truth).
 * ``hnsw``: FAISS ``IndexHNSWFlat`` (M=32, efConstruction=80), efSearch swept.
-* ``ivf``: FAISS ``IndexIVFFlat`` (nlist = 4 sqrt(n), trained on up to 64k rows), nprobe swept.
+* ``ivf``: FAISS ``IndexIVFFlat`` (nlist = sqrt(n), trained on 32 rows per list, 10 k-means
+  iterations), nprobe swept.
 * ``milvus-flat`` / ``milvus-hnsw``: Milvus Lite (``pymilvus[milvus-lite]``) with a FLAT or HNSW
   (M=32, efConstruction=80) index, through ``MilvusClient`` exactly as ``index.milvus_store`` uses it.
 * ``bm25``: bm25s over pre-tokenised ids (build, memory, top-10 search), plus the time of our
@@ -34,6 +38,7 @@ Reported per configuration: build seconds, peak RSS, size on disk, single-query 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -55,19 +60,22 @@ K = 10
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
 EF_SEARCH = (16, 32, 64, 128, 256)
 NPROBE = (4, 8, 16, 32, 64)
+NPROBE_SWEEP = NPROBE  # --nprobe replaces it
 BM25_TOKENS, BM25_VOCAB = 120, 60_000
 
 
 # ----------------------------------------------------------------------------- synthetic data
-def _centres() -> np.ndarray:
-    centres = np.random.default_rng(7).standard_normal((CENTRES, DIM)).astype(np.float32)
+@functools.cache
+def _centres(count: int) -> np.ndarray:
+    # Cached: drawn once per process, not once per block (50,000 centres are 38M draws).
+    centres = np.random.default_rng(7).standard_normal((count, DIM)).astype(np.float32)
     return centres / np.linalg.norm(centres, axis=1, keepdims=True)
 
 
 def block(index: int, rows: int = BLOCK, *, seed: int = 1000) -> np.ndarray:
     """Rows ``[index*BLOCK, index*BLOCK+rows)`` of the synthetic corpus (the same every run)."""
     rng = np.random.default_rng(seed + index)
-    centres = _centres()
+    centres = _centres(CENTRES)
     noise = rng.standard_normal((rows, DIM)).astype(np.float32) / np.sqrt(DIM)
     out = centres[rng.integers(0, CENTRES, rows)] + noise
     return out / np.linalg.norm(out, axis=1, keepdims=True)
@@ -162,7 +170,7 @@ def run_faiss(kind: str, n: int, q: np.ndarray, truth: np.ndarray, work: Path, b
                               "disk_mb": round(disk_bytes(path) / 2**20, 1)}
     path.unlink()
     sweep = []
-    settings = {"flat": [None], "hnsw": EF_SEARCH, "ivf": NPROBE}[kind]
+    settings = {"flat": [None], "hnsw": EF_SEARCH, "ivf": NPROBE_SWEEP}[kind]
     for value in settings:
         if kind == "hnsw":
             faiss.downcast_index(index.index).hnsw.efSearch = value
@@ -301,6 +309,7 @@ def child(config: str, n: int, queries_path: Path, truth_path: Path, work: Path,
 
 
 def main(argv: list[str] | None = None) -> int:
+    global CENTRES, NPROBE_SWEEP
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--configs", default="flat,hnsw,ivf,milvus-flat,milvus-hnsw,bm25")
@@ -308,10 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-limit", type=float, default=900.0,
                         help="seconds a build may take; a longer one stops and is extrapolated")
     parser.add_argument("--time-limit", type=float, default=1500.0, help="seconds per configuration, all in")
+    parser.add_argument("--nprobe", default=",".join(map(str, NPROBE)), help="IVF nprobe values to sweep")
+    parser.add_argument("--centres", type=int, default=CENTRES, help="topics the synthetic vectors gather around")
     parser.add_argument("--work", type=Path, default=None, help="scratch dir (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "benchmarks" / "scale.json")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    CENTRES = args.centres
+    NPROBE_SWEEP = tuple(int(v) for v in args.nprobe.split(","))
     if args.child:
         config, n, qp, tp, work = args.child
         print(json.dumps(child(config, int(n), Path(qp), Path(tp), Path(work), args.build_limit)))
@@ -329,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         np.save(tp, truth)
         print(f"n={n}: exact ground truth in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         for config in args.configs.split(","):
-            command = [sys.executable, __file__, "--build-limit", str(args.build_limit),
+            command = [sys.executable, __file__, "--build-limit", str(args.build_limit), "--centres", str(CENTRES),
+                       "--nprobe", args.nprobe,
                        "--child", config, str(n), str(qp), str(tp), str(work)]
             started = time.perf_counter()
             row: dict[str, Any] = {"n": n, "config": config}
@@ -348,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             for leftover in work.glob("milvus-*"):
                 shutil.rmtree(leftover, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(),
+    args.out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "centres": CENTRES,
                                     "queries": args.queries, "results": results}, indent=2) + "\n")
     print(markdown(results))
     shutil.rmtree(work, ignore_errors=True)

@@ -11,9 +11,14 @@ import numpy as np
 
 Tokenizer = Callable[[str], list[str]]
 
+# Okapi's usual values (bm25s's defaults), declared here because the Milvus store must set the
+# same ones: a Milvus server's own default k1 is 1.2, Milvus Lite's 1.5.
+K1, B = 1.5, 0.75
+
 
 class BM25Index:
-    """Okapi BM25 (Lucene variant, k1=1.5, b=0.75) over tokenised texts.
+    """Okapi BM25 (Lucene variant, ``K1``, ``B``) over tokenised texts:
+    ``idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5))`` times ``tf / (tf + K1 (1 - B + B dl / avgdl))``.
 
     Documents are addressed by their position in the list given to :meth:`build`. BM25's
     statistics are global (document frequencies, average length), so the index is rebuilt,
@@ -35,7 +40,7 @@ class BM25Index:
         if not any(corpus_tokens):
             return cls(None, len(texts), tokenizer=tokenizer)  # nothing to match: all scores are 0
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
-        bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         bm25.index(corpus_tokens, show_progress=False)
         return cls(bm25, len(texts), tokenizer=tokenizer)
 

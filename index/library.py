@@ -1,7 +1,7 @@
 """The one owner of a library: its source folders, its index snapshots and their version.
 
-Everything that changes the library (``reportqa index build/update/remove``, uploads and removals
-in the interface) goes through :class:`Library`, and everything that reads it asks
+Everything that changes the library (``reportqa index build/update/remove/copy``, uploads and
+removals in the interface) goes through :class:`Library`, and everything that reads it asks
 :meth:`Library.current` for the newest snapshot. Snapshots are immutable
 (:class:`~index.library_index.LibraryIndex`); each carries a ``version`` (1 more at every write,
 recorded in its manifest), which is what caches of derived objects (retrievers, assistants,
@@ -113,6 +113,20 @@ class Library:
         """A new snapshot without ``doc_id`` (its file stays where it is; see ``LibraryIndex.remove``)."""
         with self._writing:
             return self._adopt(self.current().remove(doc_id, lock_timeout=lock_timeout, store=self.store))
+
+    def copy(self, to: StoreConfig, *, dest: str | Path | None = None, lock_timeout: float = 0.0) -> LibraryIndex:
+        """The current snapshot written into the store ``to`` without embedding anything (see
+        ``LibraryIndex.copy``; the source is read with this library's store settings, e.g. its
+        Milvus token). In place (``dest`` None or this library's folder) the copy is this
+        library's next snapshot and version; into another folder, the first of that folder's."""
+        target = self.index_dir if dest is None else Path(dest)
+        with self._writing:
+            before = self.current().version
+            copied = LibraryIndex.copy(self.index_dir, to=to, dest=target, lock_timeout=lock_timeout,
+                                       store=self.store)
+            if target.resolve() != self.index_dir.resolve() or copied.version == before:
+                return copied  # another folder's snapshot, or already there (nothing written)
+            return self._adopt(copied)
 
     def _write(self, operation: Callable[..., BuildResult], **options: Any) -> BuildResult:
         if self.embeddings is None or self.pipeline is None:

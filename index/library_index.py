@@ -197,7 +197,7 @@ class LibraryIndex:
             chunk_store = ChunkStore(path / ChunkStore.FILENAME)
             chunks, vector_ids = chunk_store.chunks()
             vectors = open_store(path, manifest.store, "chunks", ids=vector_ids, tokenizer=tokenizer,
-                                 rebuild_keywords=rebuild, config=store)
+                                 rebuild_keywords=rebuild, config=store, readers_of=Path(index_dir))
             # Evidence units stay in the snapshot folder whatever the vector store: they are read
             # whole into memory and searched only within retrieved chunks.
             evidence = EvidenceStore.load(path) if EvidenceStore.exists(path) else None
@@ -279,9 +279,12 @@ class LibraryIndex:
         return self.vectors(positions) @ np.asarray(query_vector, dtype=np.float32)
 
     def bm25_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` ``(BM25 scores, positions)`` with a positive score, best first."""
+        """Top-``k`` ``(BM25 scores, positions)`` with a positive score, best first; equal scores
+        in library order, whichever store returned them in which order."""
         scores, ids = self._vectors.keyword_search(query, min(k, max(len(self), 1)))
-        return scores, self._positions(ids)
+        positions = self._positions(ids)
+        order = np.lexsort((positions, -scores))
+        return scores[order], positions[order]
 
     def bm25_scores(self, query: str, positions: Sequence[int] | None = None) -> np.ndarray:
         """Raw BM25 score of the chunks at ``positions`` (default: every chunk), by position."""
@@ -363,14 +366,16 @@ class LibraryIndex:
 
     @classmethod
     def copy(cls, index_dir: str | Path, *, to: StoreConfig, dest: str | Path | None = None,
-             lock_timeout: float = 0.0) -> LibraryIndex:
+             lock_timeout: float = 0.0, store: StoreConfig | None = None) -> LibraryIndex:
         """Write the index at ``index_dir`` into the store ``to`` without embedding anything:
         the stored vectors, chunks and manifest move as they are. ``dest`` is the index folder of
-        the copy (default: ``index_dir`` itself, which then reads from the new store)."""
+        the copy (default: ``index_dir`` itself, which then reads from the new store); ``store``:
+        the settings the source is read with (its Milvus token; default ``to``'s). Use
+        ``index.library.Library.copy`` for a library's own index: it adopts the new snapshot."""
         started = time.perf_counter()
         target = Path(dest if dest is not None else index_dir)
         with BuildLock(target, timeout=lock_timeout):
-            source = cls.open(index_dir, store=to)
+            source = cls.open(index_dir, store=store or to)
             if target.resolve() == source.path.resolve() and same_place(source.manifest.store, to):
                 return source  # already there
             documents = source._stored_documents()
@@ -626,7 +631,7 @@ def _write_snapshot(index_dir: Path, documents: list[StoredDocument], manifest: 
     deleted and the current index is untouched. Evidence units are written into the folder
     whatever the store."""
     staged = atomic_swap.staging_dir(index_dir)
-    writer = writer_for(store, tokenizer=tokenizer)
+    writer = writer_for(store, tokenizer=tokenizer, index_dir=index_dir)
     swapped = False
     try:
         with tqdm(total=2, desc="Writing index", unit="part", disable=not progress) as bar:

@@ -4,9 +4,11 @@ Each snapshot writes a new collection (``<alias>_<snapshot>``; another record se
 ``<alias>_<name>_<snapshot>``) holding ``id`` (int64, the chunk's vector id), ``dense`` (unit
 float vectors, inner product), ``text`` (analysed by jieba) and ``sparse`` (filled by Milvus's
 built-in BM25 function from ``text``). Publishing moves the alias onto the new collection and
-drops all but the previous one, which stays for one more build so that a process still reading
-the previous snapshot keeps working. Readers open the collection named in their manifest, so a
-snapshot's vectors always match its chunk store.
+drops the older ones except the previous one (which a crash between the folder's two renames
+falls back to) and those a reader still holds (``index.snapshot_leases``: every open
+``MilvusStore`` leases its snapshot until it is closed or collected, or its process ends).
+Readers open the collection named in their manifest, so a snapshot's vectors always match its
+chunk store.
 """
 
 from __future__ import annotations
@@ -15,24 +17,38 @@ import re
 import threading
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.bm25_index import B, K1
 from index.mixed_language_tokenizer import STOPWORDS
+from index.snapshot_leases import SnapshotLeases
 from index.store_config import StoreConfig
 
 _INSERT_BATCH = 2000  # rows per insert call: keeps one gRPC message well under its 64 MB cap at 768-d
 _MAX_TEXT = 65_535  # Milvus VARCHAR limit (bytes); chunks are ~350 characters
 
 
+# Tokens of symbols alone, which our tokenizer drops (no letter or digit) but jieba emits when it
+# cuts "+" or "#" off a word ("5G+" -> "5g", "+"; "G20+机制"; "#话题#"); inside a word ("c++",
+# "c#") they stay. As stop words, Milvus drops them after segmenting, as ours does.
+_SYMBOL_TOKENS = frozenset({"+", "#", "++", "##", "+#", "#+"})
+
+
 def analyzer_params() -> dict[str, Any]:
     """jieba (search mode: long words also yield their parts, as in ``MixedLanguageTokenizer``),
-    lower-cased, without our stopwords. Lite lower-cases in its jieba analyzer and ignores the
-    string filter; a server applies it."""
-    return {"tokenizer": "jieba", "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS)}]}
+    lower-cased, without our stopwords and symbol-only tokens. Lite lower-cases in its jieba
+    analyzer and ignores the string filter; a server applies it."""
+    return {"tokenizer": "jieba",
+            "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS | _SYMBOL_TOKENS)}]}
+
+
+# Milvus's BM25 (Lite's ``SparseInvertedIndex``) multiplies each term's score by (k1 + 1), which
+# the Lucene variant of bm25s leaves out; dividing by it reports the same numbers with either store.
+_SCORE_SCALE = 1.0 / (K1 + 1.0)
 
 
 # Tokens our tokenizer drops but Milvus's analyzer keeps, which then match chunks and count in
@@ -91,9 +107,13 @@ class MilvusStore:
         self._count = count
         self._ef_search = ef_search
         self._nprobe = nprobe
+        self._release: Callable[[], None] = lambda: None
 
     @classmethod
-    def open(cls, record: dict[str, Any], name: str, *, config: StoreConfig | None = None) -> MilvusStore:
+    def open(cls, record: dict[str, Any], name: str, *, config: StoreConfig | None = None,
+             leases: SnapshotLeases | None = None) -> MilvusStore:
+        """The record set ``name`` of the snapshot ``record``; with ``leases``, held there (no
+        build drops its collection) until :meth:`close` or garbage collection."""
         uri = record["uri"]
         token = config.milvus_token if config is not None and config.milvus_uri == uri else None
         client = client_for(uri, token)
@@ -106,8 +126,11 @@ class MilvusStore:
         dimension = int(dense["params"]["dim"])
         count = int(client.get_collection_stats(collection)["row_count"])
         config = config or StoreConfig()
-        return cls(client, collection, dimension=dimension, count=count, ef_search=config.hnsw_ef_search,
-                   nprobe=config.ivf_nprobe)
+        store = cls(client, collection, dimension=dimension, count=count, ef_search=config.hnsw_ef_search,
+                    nprobe=config.ivf_nprobe)
+        if leases is not None:
+            store._release = leases.hold(record["snapshot"], store)
+        return store
 
     @property
     def dimension(self) -> int:
@@ -150,7 +173,7 @@ class MilvusStore:
 
     def keyword_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         hits = self._bm25(query, min(k, max(self._count, 1)))
-        return (np.array([abs(h["distance"]) for h in hits], dtype=np.float32),
+        return (np.array([abs(h["distance"]) * _SCORE_SCALE for h in hits], dtype=np.float32),
                 np.array([h["id"] for h in hits], dtype=np.int64))
 
     def keyword_scores(self, query: str, ids: np.ndarray) -> np.ndarray:
@@ -158,18 +181,19 @@ class MilvusStore:
         if not wanted:
             return np.zeros(0, dtype=np.float32)
         hits = self._bm25(query, len(wanted), filter_=f"id in {wanted}")
-        score = {int(h["id"]): abs(h["distance"]) for h in hits}
+        score = {int(h["id"]): abs(h["distance"]) * _SCORE_SCALE for h in hits}
         return np.array([score.get(i, 0.0) for i in wanted], dtype=np.float32)
 
     def close(self) -> None:
-        pass  # the client is shared per process (see client_for)
+        self._release()  # the client stays: it is shared per process (see client_for)
 
 
 class MilvusWriter:
     """Writes each record set of one snapshot into a new collection."""
 
-    def __init__(self, config: StoreConfig):
+    def __init__(self, config: StoreConfig, *, leases: SnapshotLeases | None = None):
         self.config = config
+        self.leases = leases
         self.client = client_for(config.milvus_uri, config.milvus_token)
         self.snapshot = uuid.uuid4().hex[:12]
         self.sets: list[str] = []
@@ -202,7 +226,8 @@ class MilvusWriter:
                              params={"M": config.hnsw_m, "efConstruction": config.hnsw_ef_construction})
         else:
             params.add_index("dense", index_type="FLAT", metric_type="IP")
-        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                         params={"bm25_k1": K1, "bm25_b": B})
         self.sets.append(name)
         self.client.create_collection(collection, schema=schema, index_params=params)
         for start in range(0, len(ids), _INSERT_BATCH):
@@ -215,8 +240,10 @@ class MilvusWriter:
         return self.record()
 
     def publish(self, record: dict[str, Any]) -> None:
-        """Point the alias of every record set at this snapshot; drop older snapshots but one."""
+        """Point the alias of every record set at this snapshot; drop the older snapshots but the
+        previous one and those a reader holds."""
         client = self.client
+        held = self.leases.held() if self.leases is not None else set()
         for name in record["sets"]:
             alias = alias_name(record["alias"], name)
             collection = collection_name(record["alias"], name, record["snapshot"])
@@ -225,7 +252,7 @@ class MilvusWriter:
                 client.create_alias(collection, alias)
             else:
                 client.alter_alias(collection, alias)
-            keep = {collection, previous}
+            keep = {collection, previous, *(collection_name(record["alias"], name, s) for s in held)}
             prefix = collection_name(record["alias"], name, "")
             for other in client.list_collections():
                 if other.startswith(prefix) and len(other) == len(collection) and other not in keep:

@@ -34,7 +34,9 @@ class StoreConfig(BaseModel):
     # efConstruction=80) and met recall@10 >= 0.95 from nprobe 4 (same benchmark).
     approximate: Literal["ivf", "hnsw"] = "ivf"
     ivf_lists_per_sqrt: float = Field(1.0, gt=0, description="IVF lists = this x sqrt(chunks)")
-    # nprobe 16 of sqrt(n) lists: recall@10 0.974 at 100k (0.955 at nprobe 4, 0.994 at 64).
+    # nprobe 16 of sqrt(n) lists: recall@10 0.974 at 100k (0.955 at nprobe 4, 0.994 at 64); at 1M,
+    # 6.8 ms of CPU and recall 1.000 with 1,000 synthetic topics but 0.434 with 50,000 (0.641 at
+    # nprobe 64): recall depends on the data (benchmarks/README.md "1M chunks measured").
     ivf_nprobe: int = Field(16, ge=1)
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_construction: int = Field(80, ge=8)

@@ -59,11 +59,14 @@ class StoreWriter(Protocol):
     def discard(self, record: dict[str, Any]) -> None: ...
 
 
-def writer_for(config: StoreConfig, *, tokenizer: Tokenizer) -> StoreWriter:
+def writer_for(config: StoreConfig, *, tokenizer: Tokenizer, index_dir: Path) -> StoreWriter:
+    """The writer of a snapshot of the index in ``index_dir`` (whose readers' leases a Milvus
+    writer respects when it drops old collections)."""
     if config.store == "milvus":
         from index.milvus_store import MilvusWriter
+        from index.snapshot_leases import SnapshotLeases
 
-        return MilvusWriter(config)
+        return MilvusWriter(config, leases=SnapshotLeases(index_dir))
     from index.faiss_store import FaissWriter
 
     return FaissWriter(config, tokenizer=tokenizer)
@@ -71,17 +74,19 @@ def writer_for(config: StoreConfig, *, tokenizer: Tokenizer) -> StoreWriter:
 
 def open_store(index_dir: Path, record: dict[str, Any], name: str, *, ids: np.ndarray, tokenizer: Tokenizer,
                rebuild_keywords: Callable[[], list[str]] | None = None,
-               config: StoreConfig | None = None) -> VectorStore:
+               config: StoreConfig | None = None, readers_of: Path | None = None) -> VectorStore:
     """The record set ``name`` of the snapshot in ``index_dir`` whose manifest holds ``record``
     (``{}``: the FAISS files of the folder). ``ids`` are the record ids in storage order (the
     chunk store's); ``rebuild_keywords`` gives the texts when the keyword index must be rebuilt
     in memory (FAISS store, tokenizer changed since the build); ``config`` supplies the Milvus
-    token, which the manifest never records."""
+    token, which the manifest never records; ``readers_of``: the index folder whose readers'
+    leases a Milvus snapshot is held under while the returned store lives (default ``index_dir``)."""
     kind = record.get("kind", "faiss")
     if kind == "milvus":
         from index.milvus_store import MilvusStore
+        from index.snapshot_leases import SnapshotLeases
 
-        return MilvusStore.open(record, name, config=config)
+        return MilvusStore.open(record, name, config=config, leases=SnapshotLeases(readers_of or index_dir))
     if kind != "faiss":
         raise ValueError(f"unknown vector store {kind!r} in the manifest")
     from index.faiss_store import FaissStore

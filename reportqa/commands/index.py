@@ -125,18 +125,20 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_copy(args: argparse.Namespace, settings: Settings) -> int:
-    from index.library_index import LibraryIndex
     from index.store_config import StoreConfig
 
     try:
         target = StoreConfig.from_target(args.to, base=settings.index)
         started = time.perf_counter()
-        copied = LibraryIndex.copy(settings.index_dir, to=target, dest=args.copy_dir, lock_timeout=args.wait)
+        copied = open_library(settings, models=False).copy(target, dest=args.copy_dir, lock_timeout=args.wait)
+    except IndexLockedError as exc:
+        raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
     except (LibraryIndexError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     status = copied.status()
     print(f"Copied {status['documents']} documents, {status['chunks']} chunks to {_place(target)} "
-          f"in {time.perf_counter() - started:.1f} s; index folder {status['path']}.")
+          f"in {time.perf_counter() - started:.1f} s; index folder {status['path']} (snapshot version "
+          f"{status['version']}).")
     if target.store == "milvus":
         print(f"Use it with: REPORTQA_INDEX__STORE=milvus REPORTQA_INDEX__MILVUS_URI={target.milvus_uri} "
               f"(or [index] store = \"milvus\", milvus_uri = \"{target.milvus_uri}\" in reportqa.toml)")

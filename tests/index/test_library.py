@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from index.errors import IndexNotFoundError
 from index.library import Library
 from index.library_index import LibraryIndex
+from index.store_config import StoreConfig
 
 
 def make_library(tmp_path, library, embeddings, pipeline, **options) -> Library:
     return Library(tmp_path / "index", folders=[library], upload_dir=tmp_path / "uploads", embeddings=embeddings,
-                   pipeline=pipeline, check_interval=0, **options)
+                   pipeline=pipeline, **{"check_interval": 0, **options})
+
+
+def settle(folder) -> None:
+    """Date the files before the racy-mtime window, so an unchanged file is known without reading it."""
+    written = time.time() - 60
+    for path in folder.iterdir():
+        os.utime(path, (written, written))
 
 
 def test_every_write_gives_a_new_version_and_snapshots_stay_as_they_were(tmp_path, library, embeddings, pipeline):
+    settle(library)
     shared = make_library(tmp_path, library, embeddings, pipeline)
     with pytest.raises(IndexNotFoundError):
         shared.current()
@@ -82,3 +94,20 @@ def test_a_library_opened_without_models_reads_and_removes_but_does_not_build(tm
     with pytest.raises(ValueError, match="reading only"):
         reader.update()
     assert reader.remove("beta").version == 2
+
+
+def test_a_copy_in_place_is_the_next_version_and_readers_switch_to_it_at_once(tmp_path, library, embeddings,
+                                                                              pipeline):
+    shared = make_library(tmp_path, library, embeddings, pipeline, check_interval=3600)  # never looks by itself
+    first = shared.build().index
+    seen = []
+    shared.subscribe(seen.append)
+    milvus = StoreConfig(store="milvus", milvus_uri=str(tmp_path / "library.db"))
+    copied = shared.copy(milvus)
+    assert copied.version == 2 and shared.current() is copied and seen == [copied]
+    assert copied.status()["store"]["kind"] == "milvus" and first.status()["store"]["kind"] == "faiss"
+    assert shared.copy(milvus).version == 2 and seen == [copied]  # already there: no new snapshot
+    elsewhere = shared.copy(StoreConfig(), dest=tmp_path / "faiss-copy")
+    assert elsewhere.version == 1 and elsewhere.status()["store"]["kind"] == "faiss"
+    assert shared.current() is copied and seen == [copied]  # another folder's snapshot, not this library's
+    assert shared.update().chunks_embedded == 0  # the library goes on from its copy

@@ -3,6 +3,8 @@ temporary folder (the same code path as a Milvus server, but for the URI)."""
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from index_test_doubles import HashEmbeddings
@@ -68,6 +70,17 @@ def test_keyword_search_matches_query_words(tmp_path, library, embeddings, pipel
     assert "跨境电商" in index.chunks[positions[0]].text
     np.testing.assert_allclose(index.bm25_scores("跨境电商", positions), scores, rtol=1e-5)
     assert len(index.bm25_search("qqqzzz", 5)[1]) == 0  # no shared word: no result, not a weak one
+
+
+def test_both_stores_give_the_same_keyword_scores(tmp_path, library, embeddings, pipeline):
+    faiss = build(tmp_path / "faiss", library, embeddings, pipeline, StoreConfig()).index
+    milvus = LibraryIndex.copy(tmp_path / "faiss", to=StoreConfig(store="milvus", milvus_uri=str(tmp_path / "m.db")),
+                               dest=tmp_path / "milvus")
+    for query in [*QUERIES, "5G+数字经济规模", "G20+机制", "数字经济 的 规模"]:
+        expected, positions = faiss.bm25_search(query, 10)
+        scores, found = milvus.bm25_search(query, 10)
+        assert sorted(found.tolist()) == sorted(positions.tolist()), query
+        np.testing.assert_allclose(milvus.bm25_scores(query, positions), expected, rtol=1e-4)  # same scale too
 
 
 def test_hybrid_fusion_lifts_the_keyword_match(tmp_path, library, embeddings, pipeline, store):
@@ -144,17 +157,22 @@ def test_crash_mid_build_keeps_the_old_index(tmp_path, library, embeddings, pipe
         assert client_for(store.milvus_uri).list_collections() == [current_collection(store)]  # new one dropped
 
 
-def test_milvus_keeps_one_previous_collection_for_open_readers(tmp_path, library, embeddings, pipeline):
+def test_milvus_keeps_every_collection_a_reader_still_holds(tmp_path, library, embeddings, pipeline):
+    from index.milvus_store import client_for
+
     store = StoreConfig(store="milvus", milvus_uri=str(tmp_path / "library.db"))
     first = build(tmp_path / "index", library, embeddings, pipeline, store).index
     expected = ranking(first, embeddings, "算力")
     build(tmp_path / "index", library, embeddings, pipeline, store)
-    assert ranking(first, embeddings, "算力") == expected  # the old snapshot still answers
-    third = build(tmp_path / "index", library, embeddings, pipeline, store).index
-    from index.milvus_store import client_for
-
-    snapshots = sorted(client_for(store.milvus_uri).list_collections())
-    assert len(snapshots) == 2 and f"reportqa_{third.status()['store']['snapshot']}" in snapshots
+    build(tmp_path / "index", library, embeddings, pipeline, store)  # `first` is now two builds old
+    assert ranking(first, embeddings, "算力") == expected  # still answers: its collection was kept
+    collections = client_for(store.milvus_uri).list_collections
+    assert f"reportqa_{first.status()['store']['snapshot']}" in collections()
+    del first
+    gc.collect()  # the last reader let go: the next build drops it, and the one no one held
+    fourth = build(tmp_path / "index", library, embeddings, pipeline, store).index
+    third = fourth.status()["store"]["snapshot"]
+    assert len(collections()) == 2 and f"reportqa_{third}" in collections()
 
 
 def test_copy_moves_an_index_between_stores_without_embedding(tmp_path, library, pipeline):
@@ -224,6 +242,7 @@ def test_large_libraries_get_an_approximate_index_that_still_finds_the_neighbour
     "What were the internet penetration rates of developed countries in 2019? It's 86.6%.",
     "“新基建”在短期内对经济有什么作用？（一）2020-2021年 R&D C++ e-commerce",
     "the U.S. end. COVID-19 1,000 C# 50 % v2.0 ＡＩ赋能数字经济 ５Ｇ 《数字中国》",
+    "“G20+”机制复合体 5G+工业互联网 #话题# 3+2 a+b",
 ])
 def test_milvus_keyword_search_sees_the_tokens_ours_sees(text):
     # Milvus Lite runs this analyzer on the texts keyword_text makes; a server runs jieba alike.
