@@ -29,7 +29,12 @@ _YEAR_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = re.compile(r"(\d{4})\s*年(?!代)")
 _DECADE = re.compile(r"(?:上世纪|20世纪)?\s*(\d0)\s*年代")
-_COUNT = re.compile(rf"({_NUMBER})\s*(?:个|多个|余个)")
+_COUNT = re.compile(rf"({_NUMBER})\s*个")
+_MORE_THAN = re.compile(rf"({_NUMBER})\s*[多余](?=\s*[\u4e00-\u9fff])")  # "10 余条", "60多个": over 10, over 60
+# A qualifier in front of a number: "超过 30条" is "over 30", "近40%" "nearly 40%".
+_QUALIFIER = re.compile(r"(?P<q>超过|多于|逾|将近|接近|近|约|大约)\s*(?=\d)")
+_QUALIFIERS = {"超过": "over", "多于": "over", "逾": "over", "将近": "nearly", "接近": "nearly", "近": "nearly",
+               "约": "about", "大约": "about"}
 _PERCENT_WORD = re.compile(r"百分之(\d+(?:\.\d+)?)")
 
 
@@ -80,6 +85,7 @@ def _month_day(match: re.Match) -> str:
 def english_numbers(text: str) -> str:
     """``text`` with Chinese-notation amounts, dates, years and counts in English notation."""
     text = _PERCENT_WORD.sub(r"\1%", text)
+    text = _QUALIFIER.sub(lambda m: f" {_QUALIFIERS[m['q']]} ", text)
     text = _SCALED.sub(_scaled, text)
     text = _PLAIN_CURRENCY.sub(lambda m: f" {m['num']} {_CURRENCY[m['cur']]} ", text)
     text = _FULL_DATE.sub(_full_date, text)
@@ -87,6 +93,7 @@ def english_numbers(text: str) -> str:
     text = _MONTH_DAY.sub(_month_day, text)
     text = _DECADE.sub(lambda m: f" the 19{m[1]}s " if "世纪" in m[0] else f" the {m[1]}s ", text)
     text = _YEAR.sub(r" \1 ", text)
+    text = _MORE_THAN.sub(r" over \1 ", text)
     text = _COUNT.sub(r" \1 ", text)
     return re.sub(r"[ \t]{2,}", " ", text)
 

@@ -18,7 +18,7 @@ from assistant.stage import Stage
 from ingest.numbers import english_numbers
 
 _FIGURE = re.compile(
-    r"(?:over )?\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|million|billion|trillion)){0,2}"
+    r"(?:(?:over|nearly|about) )?\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|million|billion|trillion)){0,2}"
     r"(?:\s+(?:US dollars|yuan|won|yen|euros|pounds))?"
 )
 _DATE = re.compile(

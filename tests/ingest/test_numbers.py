@@ -19,6 +19,11 @@ from ingest.numbers import english_numbers, format_amount, numbers_in, numbers_i
         ("3月27日，美国总统", "March 27"),
         ("2019年 8月“数字丝绸之路”国际合作会议", "August 2019"),
         ("上世纪30年代大萧条", "the 1930s"),
+        ("建成超过 30条跨境陆缆", "over 30"),
+        ("同比大幅下跌近 40%", "nearly 40%"),
+        ("覆盖全球 60多个国家和地区", "over 60"),
+        ("10 余条国际海缆", "over 10"),
+        ("约 2亿美元", "about 200 million US dollars"),
     ],
 )
 def test_chinese_notation_becomes_english_notation(chinese, english):
