@@ -269,3 +269,9 @@ def test_changed_tokenizer_rebuilds_keyword_index_in_memory(tmp_path, library, e
     for query in ("数字经济规模", "算力规模"):
         np.testing.assert_allclose(reopened.bm25_scores(query), expected.scores(query))
     assert not np.allclose(reopened.bm25_scores("算力规模"), built.bm25_scores("算力规模"))
+
+
+def test_the_lock_message_advises_no_cli_flag(tmp_path):
+    # The web interface shows this message too; only the CLI adds "--wait".
+    message = str(IndexLockedError(tmp_path / "index", "pid 4242 on host"))
+    assert "another build is running (pid 4242 on host)" in message and "--" not in message

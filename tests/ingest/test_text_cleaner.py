@@ -416,3 +416,11 @@ def test_a_paragraph_of_many_lines_keeps_every_line():
     lines = [f"line {n} of a long paragraph that never ends a sentence and" for n in range(3000)]
     cleaned = TextCleaner(rewrap="never").clean("\n".join(lines) + " ends here.")
     assert cleaned.text == " ".join(lines) + " ends here."
+
+
+def test_a_text_of_identical_lines_keeps_them(cleaner):
+    # Repeated lines are running headers only while they are a minority of the text: a file whose
+    # lines are all the same once collapsed to its first 70 characters.
+    line = "数字丝绸之路建设成果丰硕，数字互联互通水平不断提升。"
+    cleaned = cleaner.clean("\n\n".join([line] * 200)).text
+    assert cleaned.count(line) == 200
