@@ -5,6 +5,7 @@
     python benchmarks/answer_benchmark.py oracle --backend local          # the model's own ceiling
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
     python benchmarks/answer_benchmark.py rank [--query-prompt TEXT] [--unit-title]  # unit ranking P@1/P@3
+    python benchmarks/answer_benchmark.py check [--top 3]                # the local model's yes/no on the top units
     python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
 
 ``select`` runs the extractive pipeline and reports, per language, how often the selected units
@@ -298,6 +299,63 @@ def rank(args: argparse.Namespace) -> None:
         print(f"| {lang} | {len(rows)} | {mean(r[0] for r in rows):.3f} | {mean(r[1] for r in rows):.3f} |")
 
 
+# ------------------------------------------------------------------------------------ check
+CHECK_SYSTEM = ("You judge whether a sentence from a report answers a question. The sentence is in Chinese. "
+                "Reply yes only if it states the answer itself, not just the topic. Reply yes or no.")
+
+
+def check(args: argparse.Namespace) -> None:
+    """Would the local model's yes/no on the top units help? For each question, the selector's
+    ``--top`` answer units are shown to the chat model one by one ("does this sentence answer the
+    question?", output constrained to yes/no). Reports P@1 of the selector's order against the
+    order with "yes" units first, how often every unit gets "no" (answerable vs unanswerable:
+    a refusal signal), and the seconds per check."""
+    import numpy as np
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    settings = load_settings({"data_dir": args.data_dir})
+    assistant = make_assistant(settings, "local")
+    resolve, retrieve, select = assistant.preview_pipeline.stages[:3]
+    judge = assistant.chat_model.bind(max_tokens=2, grammar='root ::= "yes" | "no"')
+    rows, seconds = [], []
+    for item in load_items(args.dataset)[: args.limit or None]:
+        if item.get("history"):
+            continue
+        state = retrieve.run(resolve.run(assistant._state(item["question"], [])))
+        candidates = select.candidates(state)
+        units = [c[0] for c in candidates]
+        question = state.standalone or state.question
+        scores, _ = select.score(question, units, [c[1] for c in candidates], [c[2] for c in candidates])
+        top = [i for i in np.argsort(-scores, kind="stable") if units[i].answerable][: args.top]
+        verdicts = []
+        for i in top:
+            started = time.perf_counter()
+            reply = judge.invoke([SystemMessage(CHECK_SYSTEM),
+                                  HumanMessage(f"Question: {question}\nSentence: {units[i].text}\nDoes the sentence answer the question?")])
+            seconds.append(time.perf_counter() - started)
+            verdicts.append(str(reply.content).strip().lower().startswith("yes"))
+        row = {"lang": item["lang"], "answerable": bool(item["evidence"]), "all_no": not any(verdicts)}
+        if item["evidence"]:
+            evidence = gold(item)
+            relevant = [any(is_relevant(Passage(units[i].doc_id, units[i].text), g) for g in evidence) for i in top]
+            reordered = [r for r, v in zip(relevant, verdicts) if v] + [r for r, v in zip(relevant, verdicts) if not v]
+            row.update(p1=float(relevant[0]), p1_checked=float(reordered[0]),
+                       yes_precision=[r for r, v in zip(relevant, verdicts) if v])
+        rows.append(row)
+        if args.verbose:
+            print(item["id"], verdicts, row.get("p1"), row.get("p1_checked"))
+    print(f"top {args.top} units per question; {statistics.median(seconds):.1f} s per check (median)")
+    print("| lang | P@1 selector | P@1 yes first | 'yes' units holding evidence | all 'no': answerable | all 'no': unanswerable |")
+    print("|---|---|---|---|---|---|")
+    for lang in ("zh", "en"):
+        part = [r for r in rows if r["lang"] == lang]
+        answerable = [r for r in part if r["answerable"]]
+        yes = [x for r in answerable for x in r["yes_precision"]]
+        print(f"| {lang} | {mean(r['p1'] for r in answerable):.3f} | {mean(r['p1_checked'] for r in answerable):.3f} "
+              f"| {mean(yes):.3f} | {mean(r['all_no'] for r in answerable):.3f} "
+              f"| {mean(r['all_no'] for r in part if not r['answerable']):.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, default=DEV)
@@ -323,6 +381,10 @@ def main() -> None:
     r.add_argument("--query-prompt", default="", help='e.g. "task: question answering | query: "')
     r.add_argument("--unit-title", action="store_true", help="embed units with their section as the title")
     r.set_defaults(func=rank)
+    c = sub.add_parser("check")
+    c.add_argument("--top", type=int, default=3)
+    c.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
+    c.set_defaults(func=check)
     args = parser.parse_args()
     args.func(args)
 
