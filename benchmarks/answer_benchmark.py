@@ -253,6 +253,18 @@ def units(args: argparse.Namespace) -> None:
 
 
 # ------------------------------------------------------------------------------------- rank
+def scored_units(assistant, question: str):
+    """``(state, candidates, units, question, scores, dense)``: the selector's scoring of the
+    units of the chunks retrieved for ``question``, as the preview pipeline computes it."""
+    resolve, retrieve, select = assistant.preview_pipeline.stages[:3]
+    state = retrieve.run(resolve.run(assistant._state(question, [])))
+    candidates = select.candidates(state)
+    units = [c[0] for c in candidates]
+    standalone = state.standalone or state.question
+    scores, dense = select.score(standalone, units, [c[1] for c in candidates], [c[2] for c in candidates])
+    return state, candidates, units, standalone, scores, dense
+
+
 def rank(args: argparse.Namespace) -> None:
     """How often the selector's best answer unit (P@1), and its top three (P@3), hold gold
     evidence: the ceiling of span precision for a selection of that size. ``--query-prompt``
@@ -263,18 +275,14 @@ def rank(args: argparse.Namespace) -> None:
 
     settings = load_settings({"data_dir": args.data_dir})
     assistant = make_assistant(settings, "extractive")
-    resolve, retrieve, select = assistant.preview_pipeline.stages[:3]
+    select = assistant.preview_pipeline.stages[2]
     model = select.embeddings.model
     titled: dict[str, np.ndarray] = {}
     table: dict[str, list[tuple[float, float]]] = {}
     for item in load_items(args.dataset):
         if not item["evidence"] or item.get("history"):
             continue
-        state = retrieve.run(resolve.run(assistant._state(item["question"], [])))
-        candidates = select.candidates(state)
-        units = [c[0] for c in candidates]
-        question = state.standalone or state.question
-        scores, dense = select.score(question, units, [c[1] for c in candidates], [c[2] for c in candidates])
+        state, candidates, units, question, scores, dense = scored_units(assistant, item["question"])
         if args.query_prompt or args.unit_title:
             if args.unit_title:
                 titles = {r.chunk.doc_id: r.chunk.doc_title for r in state.results}
@@ -315,17 +323,12 @@ def check(args: argparse.Namespace) -> None:
 
     settings = load_settings({"data_dir": args.data_dir})
     assistant = make_assistant(settings, "local")
-    resolve, retrieve, select = assistant.preview_pipeline.stages[:3]
     judge = assistant.chat_model.bind(max_tokens=2, grammar='root ::= "yes" | "no"')
     rows, seconds = [], []
     for item in load_items(args.dataset)[: args.limit or None]:
         if item.get("history"):
             continue
-        state = retrieve.run(resolve.run(assistant._state(item["question"], [])))
-        candidates = select.candidates(state)
-        units = [c[0] for c in candidates]
-        question = state.standalone or state.question
-        scores, _ = select.score(question, units, [c[1] for c in candidates], [c[2] for c in candidates])
+        _, _, units, question, scores, _ = scored_units(assistant, item["question"])
         top = [i for i in np.argsort(-scores, kind="stable") if units[i].answerable][: args.top]
         verdicts = []
         for i in top:
