@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -173,7 +174,20 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def summarise(chats: list[Chat], wall: float, *, previews_only: bool = False) -> dict:
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """User + system CPU seconds of a process (all its threads), or of this one."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # not Linux, or the process is gone
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summarise(chats: list[Chat], wall: float, *, previews_only: bool = False,
+              server_cpu: float | None = None, client_cpu: float | None = None) -> dict:
     done = (lambda c: c.first_visible is not None) if previews_only else (lambda c: c.total is not None)
     answered = [c for c in chats if c.error is None and done(c)]
     first = [c.first_visible for c in chats if c.first_visible is not None]
@@ -188,6 +202,11 @@ def summarise(chats: list[Chat], wall: float, *, previews_only: bool = False) ->
         "total_p50": statistics.median(total) if total else None,
         "total_p95": percentile(total, 0.95) if total else None,
         "answers_per_second": len(answered) / wall if wall else None, "wall_seconds": wall,
+        # CPU seconds per chat over the measured phase: the server's is what one chat costs it
+        # (a burst of N on C cores cannot all be answered before N x this / C); the clients' is
+        # this benchmark's own cost, which shares the cores with the server.
+        "server_cpu_per_chat": server_cpu / len(chats) if server_cpu is not None and chats else None,
+        "client_cpu_per_chat": client_cpu / len(chats) if client_cpu is not None and chats else None,
     }
 
 
@@ -217,9 +236,13 @@ def run_variant(args: argparse.Namespace, overrides: dict[str, str], repo: Path 
             thread.start()
         barrier.wait()
         began = time.monotonic()
+        server_began, client_began = cpu_seconds(server.pid if server else None), cpu_seconds()
         for thread in threads:
             thread.join()
-        return summarise(results, time.monotonic() - began, previews_only=args.previews_only), results
+        server_end = cpu_seconds(server.pid if server else None)
+        server_cpu = server_end - server_began if server and None not in (server_began, server_end) else None
+        return summarise(results, time.monotonic() - began, previews_only=args.previews_only,
+                         server_cpu=server_cpu, client_cpu=cpu_seconds() - client_began), results
     finally:
         if server is not None:
             server.terminate()
@@ -272,7 +295,8 @@ def main() -> None:
         rows.append(f"| {name} | {load:.1f} | {summary['chats']} | {summary['answered']} | {summary['errors']} | "
                     f"{seconds(summary['first_visible_p50'])} | {seconds(summary['first_visible_p95'])} | "
                     f"{seconds(summary['first_visible_max'])} | {seconds(summary['total_p50'])} | "
-                    f"{seconds(summary['total_p95'])} | {seconds(summary['answers_per_second'])}{queue} |")
+                    f"{seconds(summary['total_p95'])} | {seconds(summary['answers_per_second'])} | "
+                    f"{seconds(summary['server_cpu_per_chat'])} | {seconds(summary['client_cpu_per_chat'])}{queue} |")
         for chat in results:
             if chat.error:
                 print(f"  [{name}] client {chat.client} round {chat.round}: {chat.error[:200]}")
@@ -283,8 +307,8 @@ def main() -> None:
     queue_head = (" queue place shown | most ahead |", "---|---|") if args.backend == "local" else ("", "")
     print(f"\n{args.clients} clients x {args.rounds} rounds, {args.backend}, base settings {base or 'default'}")
     print("| variant | load | chats | answered | errors | first visible p50 | p95 | max | final p50 | p95 | "
-          f"answers/s |{queue_head[0]}")
-    print(f"|---|---|---|---|---|---|---|---|---|---|---|{queue_head[1]}")
+          f"answers/s | server CPU s/chat | clients' CPU s/chat |{queue_head[0]}")
+    print(f"|---|---|---|---|---|---|---|---|---|---|---|---|---|{queue_head[1]}")
     print("\n".join(rows))
     if args.json:
         args.json.write_text(json.dumps({"settings": vars(args) | {"json": str(args.json), "data_dir": str(args.data_dir)},

@@ -193,6 +193,7 @@ def make_chat_model(settings: Settings, backend: str):
             max_tokens=options.max_answer_tokens,
             temperature=options.temperature,
             pause_for_previews=options.pause_model_for_previews,
+            nice=options.model_nice,
         )
     if backend == "openai":
         missing = [key for key in ("openai_base_url", "openai_model") if not getattr(options, key)]

@@ -134,6 +134,10 @@ class AssistantSettings(BaseModel):
     # seconds each time, so that the preview of someone who just asked is not slowed down by
     # another person's answer being written (see benchmarks/README.md "Load", local back-end).
     pause_model_for_previews: float = Field(2.0, ge=0, le=30)
+    # How much lower the local model's threads run than the rest of the server (Linux nice), so
+    # previews get the cores first also while the model reads a prompt (see benchmarks/README.md
+    # "Load", local back-end). 0: the same priority.
+    model_nice: int = Field(0, ge=0, le=19)
     max_answer_tokens: int = Field(448, ge=16)  # the openai back-end's cap; the composer sets its own per answer
     openai_base_url: str | None = None
     openai_api_key: str | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,9 +35,14 @@ class LlamaCppError(RuntimeError):
     """llama.cpp rejected a request (e.g. the prompt exceeds the context window)."""
 
 
-def load_server(model_path: str, *, n_ctx: int, n_threads: int):
-    """The process-wide llama.cpp server for this model and configuration (loaded on first use)."""
-    key = (str(Path(model_path).resolve()), n_ctx, n_threads)
+def load_server(model_path: str, *, n_ctx: int, n_threads: int, nice: int = 0):
+    """The process-wide llama.cpp server for this model and configuration (loaded on first use).
+
+    ``nice`` > 0 lowers the CPU priority of llama.cpp's threads only (on Linux a thread's nice
+    value is its own, and threads inherit it from the thread that creates them): work at the
+    process's own priority, such as the previews of people who just asked, then gets the cores
+    first, even while the model reads a prompt, which no pause between tokens can interrupt."""
+    key = (str(Path(model_path).resolve()), n_ctx, n_threads, nice)
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
         if server is None:
@@ -53,9 +58,32 @@ def load_server(model_path: str, *, n_ctx: int, n_threads: int):
             params.cpuparams_batch.n_threads = n_threads
             params.warmup = False
             params.verbosity = -1  # llama.cpp logs nothing unless a request fails
-            server = xllamacpp.Server(params)
+            server = _create_niced(lambda: xllamacpp.Server(params), nice)
             _SERVERS[key] = server
         return server
+
+
+def _create_niced(create: Callable[[], Any], nice: int) -> Any:
+    """``create()`` run in a short-lived thread whose nice value is raised by ``nice``, so that
+    every thread it starts inherits the lower priority (the caller's own priority is untouched)."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return create()
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+            result.append(create())
+        except BaseException as exc:  # re-raised in the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="llamacpp-load")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -70,6 +98,8 @@ class LlamaCppChatModel(BaseChatModel):
     seed: int = 42
     # Seconds the model may pause between two tokens while previews run (0: never pauses).
     pause_for_previews: float = Field(0.0, ge=0)
+    # How much lower than the process the model's threads run (Linux nice, 0: the same).
+    nice: int = Field(0, ge=0, le=19)
     # Accepts a llama.cpp GBNF ``grammar`` (and ``json_schema``/``response_format``) per call.
     supports_grammar: ClassVar[bool] = True
 
@@ -98,10 +128,17 @@ class LlamaCppChatModel(BaseChatModel):
             "seed": self.seed,
         }
 
+    def load(self) -> LlamaCppChatModel:
+        """Load the weights now rather than on the first question (previews asked during the
+        load took 2.6-4.8 s instead of under 1: benchmarks/README.md "Load", session 7)."""
+        _ = self.server
+        return self
+
     @property
     def server(self):
         if self._server is None:
-            self._server = load_server(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads)
+            self._server = load_server(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                       nice=self.nice)
         return self._server
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:

@@ -146,7 +146,10 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     default_backend = settings.assistant.backend if settings.assistant.backend in backends else "extractive"
     if preload:
         try:
-            assistants(default_backend, _default_passages(settings))
+            assistant = assistants(default_backend, _default_passages(settings))
+            load = getattr(assistant.chat_model, "load", None)
+            if callable(load):
+                load()
         except Exception as exc:  # e.g. the local model is not pulled: still serve, answer extractively
             logger.warning("back-end %s unavailable: %s", default_backend, exc)
             print(f"reportqa: the {default_backend} back-end is unavailable ({exc}); answering extractively",

@@ -96,3 +96,24 @@ def test_the_model_pauses_between_tokens_while_a_preview_runs(small_model):
         assert len(arrived) == 1 and reader.is_alive()
     reader.join(120)
     assert "".join(arrived) == small_model.invoke(MESSAGES).content
+
+
+def _thread_nice(tid: int) -> int:
+    return int(Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="per-thread nice values are Linux's")
+def test_a_niced_model_runs_its_threads_below_the_process_and_leaves_the_caller_alone():
+    import os
+    import threading
+
+    before = {int(t) for t in os.listdir("/proc/self/task")}
+    caller = os.getpriority(os.PRIO_PROCESS, 0)
+    model = LlamaCppChatModel(model_path=str(SMALL_MODEL), n_ctx=512, max_tokens=4, temperature=0, nice=7).load()
+    assert "1" in model.invoke(MESSAGES).content
+    started = {int(t) for t in os.listdir("/proc/self/task")} - before
+    assert started, "llama.cpp started threads of its own"
+    assert {_thread_nice(t) for t in started} == {min(19, caller + 7)}
+    assert os.getpriority(os.PRIO_PROCESS, 0) == caller
+    assert _thread_nice(threading.get_native_id()) == caller
