@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+from ingest.footnote_marks import FOOTNOTE_MARKS
+
 _CLOSERS = "\"'”’」』）)】》\\]"
-_MARKS = "⁰¹²³⁴⁵⁶⁷⁸⁹①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # A boundary follows: Chinese stops (。！？；), English ! ?, an ellipsis, or a full stop that
 # is followed by a space/line end (so “3.5” and “www.x.cn” are not boundaries); closing
 # quotes/brackets and footnote marks stay with their sentence. Paragraph breaks end sentences too.
 _BOUNDARY = re.compile(
-    rf"(?:[。！？；!?]+|…+|\.{{3}}|\.(?=[\s{_CLOSERS}]|$))[{_CLOSERS}]*[{_MARKS}]*|\n+"
+    rf"(?:[。！？；!?]+|…+|\.{{3}}|\.(?=[\s{_CLOSERS}]|$))[{_CLOSERS}]*[{FOOTNOTE_MARKS}]*|\n+"
 )
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "fig",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest.document import Page
+from ingest.footnote_marks import FOOTNOTE_MARKS
 from ingest.heading_detector import QUANTITY_UNITS, STANDALONE_RANK, HeadingDetector
 from ingest.structure import Heading
 from ingest.table_rows import RowKeys, keyed_rows
@@ -97,7 +98,6 @@ _PUNCTUATION = re.compile(r"[，。；：！？,;:!?、/|_@]")
 # A paragraph ends after 。！？ (possibly closed by quotes or brackets, possibly followed by a
 # footnote mark); an English one after .!? — but not after an initial like “U.S.”.
 _PARAGRAPH_CLOSERS = "\"”’」』）)"
-_FOOTNOTE_MARKS = "⁰¹²³⁴⁵⁶⁷⁸⁹" + "".join(chr(c) for c in range(ord("①"), ord("⑳") + 1))
 _PART = re.compile(r"^(?:PART|Part|CHAPTER|Chapter)\s+[\dIVX]+$")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TRAILING_MARK = re.compile(rf"(?<=[{_CJK}。，；：、）)”%])(\d{{1,3}})$")
@@ -536,7 +536,7 @@ def superscript_footnote_marks(text: str) -> str:
 def _ends_paragraph(text: str) -> bool:
     """Whether ``text`` ends on a sentence stop, possibly closed by quotes or brackets and
     followed by footnote marks. Looks at the end only (a regex search tried every position)."""
-    body = text.rstrip(_FOOTNOTE_MARKS).rstrip(_PARAGRAPH_CLOSERS)
+    body = text.rstrip(FOOTNOTE_MARKS).rstrip(_PARAGRAPH_CLOSERS)
     if not body:
         return False
     if body[-1] in "。！？!?…":
