@@ -162,11 +162,13 @@ class ModelComposer(Stage):
             text = ""
             if language == "en":
                 yield f"\n[{e.n}] "
-                reply = ""
+                reply, tokens = "", 0
                 for token in self._tokens(translation_messages(e), self.config.tokens_per_unit, "translation"):
-                    reply += token
+                    reply, tokens = reply + token, tokens + 1
                     yield token
-                text = whole_sentences(reply)
+                # Only a reply that used up its budget was cut off; one the model ended is whole,
+                # whatever its last character.
+                text = whole_sentences(reply) if tokens >= self.config.tokens_per_unit else " ".join(reply.split())
             if text and not has_chinese(text):
                 claims.append(Claim(text, (e.n,), "translation"))
             else:  # a Chinese question, or not translated: the unit's own words

@@ -96,8 +96,9 @@ class ScriptedChatModel(BaseChatModel):
         self.prompts.append(messages)
         self.calls.append(kwargs)
         text = self.reply(messages)
-        for i in range(0, len(text), 3):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text[i : i + 3]))
+        pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
+        for piece in pieces[: kwargs.get("max_tokens") or len(pieces)]:  # a budget cuts it, as a model's does
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
 
 
 @contextmanager

@@ -58,7 +58,7 @@ def test_model_composer_asks_for_the_lead_then_one_translation_per_unit(retrieve
         assert "Translate" in messages[0].content
         if "29" in messages[-1].content:
             return "By the end of 2022, China had signed bilateral e-commerce MoUs with 29 countries."
-        return "The Silk Road e-commerce became a new channel of economic and trade cooperation, and the parties"  # cut off
+        return "The parties agreed to cooperate on " + "trade, investment and " * 60  # cut off by the budget
 
     model = scripted(reply)
     answer = make(retriever, embeddings, model, backend="scripted").ask("How many countries had signed e-commerce MoUs with China by 2022?")
@@ -67,10 +67,22 @@ def test_model_composer_asks_for_the_lead_then_one_translation_per_unit(retrieve
     assert lead.kind == "lead" and lead.cited == (1,)
     assert rest[0].kind == "translation" and "29 countries" in rest[0].text and rest[0].cited == (1,)
     assert len(model.calls) == 1 + len(answer.evidence) and all(c.get("max_tokens") for c in model.calls)
-    # a translation stopped mid-sentence keeps the unit's own words
+    # a translation stopped mid-sentence by the token budget keeps the unit's own words
     kept = [c for c in rest if c.kind != "translation"]
     units = {e.n: e.text for e in answer.evidence}
     assert kept and all(c.text == units[c.cited[0]] for c in kept)
+
+
+def test_a_translation_the_model_ended_is_kept_whatever_its_last_character(retriever, embeddings, scripted):
+    def reply(messages):
+        if "<evidence>" in messages[-1].content:
+            return "China had signed e-commerce MoUs with 29 countries [1]."
+        return "Silk Road e-commerce: a new channel of cooperation"  # no full stop
+
+    answer = make(retriever, embeddings, scripted(reply), backend="scripted").ask(
+        "How many countries had signed e-commerce MoUs with China by 2022?")
+    lead, *rest = answer.claims
+    assert rest and all(c.kind == "translation" and c.text.endswith("of cooperation") for c in rest)
 
 
 def test_an_unfinished_translation_keeps_its_last_whole_sentence():
