@@ -35,6 +35,21 @@ _CONNECTIVE = re.compile(
     r"(?:This|These|That|It|Its|They|Their|Meanwhile|However|Moreover|Of these)\b)"
 )
 _CLAUSE_ENDS = ("；", ";", "：", ":")
+# A count of parts named in a sentence: "…三对关系", "…等四重挑战", "…七大方向".
+_COUNTED = re.compile(r"([两二三四五六七八九十]|\d{1,2})\s*(?:对|大|个|项|重|类|种|点|条|方面|领域|方向|支柱)")
+_CN_COUNT = {c: n for n, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+_CLAUSE_BREAK = re.compile(r"[，,：:；;。！？]")
+
+
+def enumerates_inline(text: str) -> bool:
+    """Whether a sentence itself names the parts it counts ("处理好A、B、C三对关系"): the list
+    that follows it then elaborates on each part, and the sentence alone answers "which N …"."""
+    for match in _COUNTED.finditer(text):
+        count = int(match.group(1)) if match.group(1).isdigit() else _CN_COUNT[match.group(1)]
+        clause = _CLAUSE_BREAK.split(text[: match.start()])[-1]
+        if count >= 2 and clause.count("、") + 1 >= count:
+            return True
+    return False
 # A following sentence opening like this elaborates on the one before ("具体而言，投资方面…").
 _ELABORATION = re.compile(r"^(?:具体而言|具体来看|具体来说|具体地|例如|比如|譬如|其中|此外|另外|同时|特别是|尤其是|"
                           r"(?:For example|For instance|Specifically|In particular)\b)")
@@ -171,7 +186,9 @@ class EvidenceSelector(Stage):
             picked += 1
             for context in self._before(unit):
                 add(context, score, "context")
-            items = self._items(unit)
+            # A lead that names its parts itself answers without its list (dev zh-016, zh-018:
+            # the items elaborated on the parts and held none of the cited evidence).
+            items = [] if enumerates_inline(unit.text) else self._items(unit)
             for item in items[: cfg.max_items]:
                 add(item, score, "item")
             if not items:
