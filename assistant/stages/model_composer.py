@@ -126,9 +126,6 @@ class ModelComposer(Stage):
         # questions whose evidence ranked first (en-009, en-016, en-026); the gate decides instead.
         # Off, the prompt does not offer the marker at all.
         trust_model_refusal: bool = False
-        # Which units the lead's prompt shows: "all", or "no_items" (list items left out: they are
-        # claims of their own, and reading them delays the first token).
-        lead_units: str = "all"
 
     def __init__(self, chat_model: BaseChatModel, config: Config | None = None, *, english_title=None):
         super().__init__(config)
@@ -146,10 +143,7 @@ class ModelComposer(Stage):
 
     def stream(self, state: AnswerState) -> Generator[str, None, AnswerState]:
         language = state.language
-        shown = state.evidence
-        if self.config.lead_units == "no_items":
-            shown = [e for e in state.evidence if e.role != "item"] or state.evidence
-        messages = lead_messages(language, state.standalone or state.question, shown,
+        messages = lead_messages(language, state.standalone or state.question, state.evidence,
                                  may_refuse=self.config.trust_model_refusal)
         holdback = MarkerHoldback(self._tokens(messages, self.config.lead_tokens, language))
         yield from holdback
