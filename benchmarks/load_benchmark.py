@@ -225,7 +225,8 @@ def run_variant(args: argparse.Namespace, overrides: dict[str, str], repo: Path 
     server, url = (None, args.url) if args.url else serve(args, overrides, repo)
     try:
         asked = questions()
-        warm_up(url, asked[0], args.backend, args.passages, args.timeout, answer=not args.previews_only)
+        if not args.cold:
+            warm_up(url, asked[0], args.backend, args.passages, args.timeout, answer=not args.previews_only)
         results: list[Chat] = []
         barrier = threading.Barrier(args.clients + 1)
         deadline = time.monotonic() + args.max_seconds
@@ -270,6 +271,8 @@ def main() -> None:
     parser.add_argument("--previews-only", action="store_true",
                         help="queue each chat for the model but do not wait for its answer: measures the previews "
                              "and queue places of a busy local model in bounded time (answers are not counted)")
+    parser.add_argument("--cold", action="store_true",
+                        help="no warm-up chat: the first chat measured is the first the server answers")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME[@CHECKOUT]:ENV=VALUE[,ENV=VALUE]",
                         help="run once per variant, back to back, each with these extra settings "
                              "(and the server from CHECKOUT if given)")

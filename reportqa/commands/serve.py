@@ -121,10 +121,23 @@ class ServedUI:
         self.cache.close()
 
 
+# Chinese, so that the Chinese segmenter is loaded too.
+_WARM_UP_QUESTION = "数字经济合作的主要内容是什么？"
+
+
+def _warm_up(assistant) -> None:
+    """One preview before the server listens: the embedder, the segmenter and the search
+    structures load now, not during the first person's question."""
+    try:
+        assistant.preview(_WARM_UP_QUESTION)
+    except Exception as exc:  # never fatal: the first question then pays for the loading
+        logger.warning("warm-up question failed: %s", exc)
+
+
 def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     """The app over the index in ``settings.data_dir`` (built first if missing), with uploads going
     to ``settings.uploads_dir`` and ratings to ``settings.feedback_path``. ``preload`` loads the
-    default back-end's model now rather than on the first question."""
+    default back-end's model and asks one warm-up question now rather than on the first question."""
     from index.embedding_cache import EmbeddingCache
     from ui.app import build_app
     from ui.feedback_store import FeedbackStore
@@ -156,6 +169,8 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
                   flush=True)
             backends = tuple(b for b in backends if b != default_backend)
             default_backend = "extractive"
+    if preload:
+        _warm_up(assistants(default_backend, _default_passages(settings)))
     app = build_app(
         assistant_factory=assistants,
         library=library,
