@@ -6,6 +6,7 @@ Usage (from the repository root; every backend other than torch needs ``reportqa
         [--cosine-chunks 200] [--speed-chunks 64] [--out FILE.json]
     python benchmarks/embedder_benchmark.py peak [--backends torch,onnx] [--threads N]
     python benchmarks/embedder_benchmark.py build [--backends torch,onnx]
+    python benchmarks/embedder_benchmark.py batches [--backends torch] [--sizes 1,4,8,20] [--threads-list 2,1]
 
 ``quality`` (torch fp32 is the baseline of every ratio, measured in the same run):
 
@@ -530,11 +531,37 @@ def determinism(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def batches(args: argparse.Namespace) -> dict[str, Any]:
+    """Cost per question of encoding ``--questions`` dev questions in calls of each batch size:
+    wall and CPU seconds (this process, all threads), per backend and torch thread count. What a
+    burst of simultaneous chats costs the server at least (benchmarks/README.md, "Load")."""
+    import torch
+
+    questions = [item["question"] for item in suite_items()["dev"]][: args.questions]
+    rows = []
+    for backend in args.backends:
+        emb = embedder(backend)
+        emb._encode_query_batch(questions[:2])  # load and warm up
+        for threads in args.threads_list:
+            torch.set_num_threads(threads)
+            for size in args.sizes:
+                wall, cpu = time.perf_counter(), time.process_time()
+                for start in range(0, len(questions), size):
+                    emb._encode_query_batch(questions[start : start + size])
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                rows.append({"backend": backend, "threads": threads, "batch": size,
+                             "wall_s_per_question": round(wall / len(questions), 4),
+                             "cpu_s_per_question": round(cpu / len(questions), 4)})
+                print(f"| {backend} | {threads} | {size} | {rows[-1]['wall_s_per_question']:.3f} | "
+                      f"{rows[-1]['cpu_s_per_question']:.3f} |", flush=True)
+    return {"questions": len(questions), "rows": rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {"quality": quality, "peak": peak, "build": build, "speed": speed, "determinism": determinism,
-                "vectors": vectors}
+                "vectors": vectors, "batches": batches}
     for name in commands:
         p = sub.add_parser(name)
         p.add_argument("--backends", default="torch,onnx", type=lambda s: [b for b in s.split(",") if b])
@@ -558,6 +585,10 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--questions", type=int, default=None, help="at most this many questions (evenly spaced)")
             p.add_argument("--no-recall", dest="recall", action="store_false",
                            help="skip recall (embeds only the cosine sample; recall needs every chunk and question)")
+        if name == "batches":
+            p.add_argument("--questions", type=int, default=40)
+            p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 8, 20])
+            p.add_argument("--threads-list", type=lambda s: [int(x) for x in s.split(",")], default=[2, 1])
         if name in ("peak", "speed"):
             p.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
