@@ -494,8 +494,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
                                 f"({row.get('cpu_p50_ms', '-')}) | {row['p95_ms']} ({row.get('cpu_p95_ms', '-')}) |")
         else:
             if row.get("partial"):  # stopped at its limit: searched over the rows it holds
-                head += (f"| stopped at {row['rows_built']:,} rows (full build ~{row['build_cpu_s_extrapolated']} "
-                         "CPU s, linear) ")
+                head = head.replace(f"| {row['config']} |", f"| {row['config']}, stopped at {row['rows_built']:,} rows "
+                                    f"(full build ~{row['build_cpu_s_extrapolated']} CPU s, linear) |", 1)
             for point in row["sweep"]:
                 lines.append(head + f"| {point['param'] or '-'} | {point['recall@10']} | {point['p50_ms']} "
                                     f"({point.get('cpu_p50_ms', '-')}) | {point['p95_ms']} ({point.get('cpu_p95_ms', '-')}) |")
