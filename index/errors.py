@@ -51,6 +51,19 @@ class IndexLockedError(LibraryIndexError):
         self.path = Path(path)
 
 
+class StoreConflictError(LibraryIndexError):
+    """A write would publish under the Milvus alias another index folder is published under."""
+
+    def __init__(self, target: str | Path, owner: str | Path, uri: str, alias: str):
+        super().__init__(
+            f"the index at {owner} is published in Milvus at {uri} under the alias {alias!r}; a copy into "
+            f"{target} under the same alias would move that alias off its collection (and the next build of "
+            "either folder would drop the other's collection). Nothing was written: copy under another "
+            "alias (index.milvus_collection) or into another Milvus"
+        )
+        self.target, self.owner = Path(target), Path(owner)
+
+
 class DocumentNotFoundError(LibraryIndexError, KeyError):
     """A document id that is not in the index."""
 

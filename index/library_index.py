@@ -40,6 +40,7 @@ from index.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    StoreConflictError,
 )
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.mixed_language_tokenizer import MixedLanguageTokenizer
@@ -376,8 +377,13 @@ class LibraryIndex:
         target = Path(dest if dest is not None else index_dir)
         with BuildLock(target, timeout=lock_timeout):
             source = cls.open(index_dir, store=store or to)
-            if target.resolve() == source.path.resolve() and same_place(source.manifest.store, to):
+            in_place = target.resolve() in (Path(index_dir).resolve(), source.path.resolve())
+            if in_place and same_place(source.manifest.store, to):
                 return source  # already there
+            if not in_place and to.store == "milvus" and same_place(source.manifest.store, to):
+                # One alias, two folders: publishing the copy would take the alias from the source.
+                source.close()
+                raise StoreConflictError(target, index_dir, to.milvus_uri, to.milvus_collection)
             documents = source._stored_documents()
             manifest = replace(source.manifest, store={}, built_at=_now(),
                                build_seconds=round(time.perf_counter() - started, 3))

@@ -30,8 +30,10 @@ class StoreConfig(BaseModel):
     # IVF at 100k answered in 2.2 ms at recall@10 0.974 (benchmarks/scale_benchmark.py, see
     # benchmarks/README.md "Scale"). At 50k flat costs ~20 ms, a fifth of embedding the question.
     approximate_above: int = Field(50_000, ge=0)
-    # IVF rather than HNSW: at 100k it built in 6.7 CPU s against >= 120 for HNSW (M=32,
-    # efConstruction=80) and met recall@10 >= 0.95 from nprobe 4 (same benchmark).
+    # IVF rather than HNSW: at 100k it built in 6.7 CPU s against 159 for HNSW (M=32,
+    # efConstruction=80) and 47-87 for HNSW M=16/efC=40, and met recall@10 >= 0.95 from nprobe 4.
+    # HNSW M=16/efC=40 on 1M chunks of 50,000 topics added ~900 rows per CPU s (~19 CPU min for
+    # 1M, against ~80 s for IVF); its recall there was not measured (benchmarks/README.md "Scale").
     approximate: Literal["ivf", "hnsw"] = "ivf"
     ivf_lists_per_sqrt: float = Field(1.0, gt=0, description="IVF lists = this x sqrt(chunks)")
     # nprobe 16 of sqrt(n) lists: recall@10 0.974 at 100k (0.955 at nprobe 4, 0.994 at 64); at 1M,
@@ -40,7 +42,8 @@ class StoreConfig(BaseModel):
     ivf_nprobe: int = Field(16, ge=1)
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_construction: int = Field(80, ge=8)
-    # efSearch 128: recall@10 0.988 at 10k (0.972 at 64; benchmarks/README.md "Scale").
+    # efSearch 128: recall@10 0.988 at 10k (0.972 at 64); at 100k (M=16, efC=40) 0.978 with 1,000
+    # synthetic topics, 0.946 with 5,000 (0.971 at 256, 3.8 ms of CPU; benchmarks/README.md "Scale").
     hnsw_ef_search: int = Field(128, ge=10)
 
     def ivf_lists(self, chunks: int) -> int:

@@ -99,5 +99,12 @@ def same_place(record: dict[str, Any], config: StoreConfig) -> bool:
     """Whether a snapshot written with ``record`` lives where ``config`` writes (no migration)."""
     if config.store == "faiss":
         return record.get("kind", "faiss") == "faiss"
-    return (record.get("kind") == "milvus" and record.get("uri") == config.milvus_uri
+    return (record.get("kind") == "milvus" and _same_uri(record.get("uri", ""), config.milvus_uri)
             and record.get("alias") == config.milvus_collection)
+
+
+def _same_uri(a: str, b: str) -> bool:
+    """Whether two Milvus URIs name the same Milvus: a Lite file by any path to it."""
+    if a.endswith(".db") and b.endswith(".db"):
+        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+    return a.rstrip("/") == b.rstrip("/")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import REBUILD_HINT, IndexLockedError, LibraryIndexError
+from index.errors import REBUILD_HINT, IndexLockedError, LibraryIndexError, StoreConflictError
 from reportqa.errors import CommandError
 from reportqa.factory import make_pipeline, open_library
 from reportqa.settings import Settings
@@ -55,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     copy.add_argument("--to", required=True, metavar="TARGET", help="milvus://..., milvus+https://... or faiss")
     copy.add_argument("--index-dir", dest="copy_dir", type=Path, default=None, metavar="DIR",
                       help="index folder of the copy (default: replace the configured index in place)")
+    copy.add_argument("--collection", default=None, metavar="NAME",
+                      help="Milvus alias to publish the copy under (default: index.milvus_collection)")
     copy.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                       help="wait this long for a running build instead of failing")
     copy.set_defaults(func=run_copy)
@@ -129,10 +131,14 @@ def run_copy(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         target = StoreConfig.from_target(args.to, base=settings.index)
+        if args.collection is not None:
+            target = StoreConfig(**{**target.model_dump(), "milvus_collection": args.collection})
         started = time.perf_counter()
         copied = open_library(settings, models=False).copy(target, dest=args.copy_dir, lock_timeout=args.wait)
     except IndexLockedError as exc:
         raise CommandError(f"{exc}, or pass --wait SECONDS to wait for it") from exc
+    except StoreConflictError as exc:
+        raise CommandError(f"{exc} (--collection NAME)") from exc
     except (LibraryIndexError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     status = copied.status()
@@ -140,8 +146,12 @@ def run_copy(args: argparse.Namespace, settings: Settings) -> int:
           f"in {time.perf_counter() - started:.1f} s; index folder {status['path']} (snapshot version "
           f"{status['version']}).")
     if target.store == "milvus":
-        print(f"Use it with: REPORTQA_INDEX__STORE=milvus REPORTQA_INDEX__MILVUS_URI={target.milvus_uri} "
-              f"(or [index] store = \"milvus\", milvus_uri = \"{target.milvus_uri}\" in reportqa.toml)")
+        alias = target.milvus_collection
+        named = alias != settings.index.milvus_collection
+        print(f"Use it with: REPORTQA_INDEX__STORE=milvus REPORTQA_INDEX__MILVUS_URI={target.milvus_uri}"
+              + (f" REPORTQA_INDEX__MILVUS_COLLECTION={alias}" if named else "")
+              + f" (or [index] store = \"milvus\", milvus_uri = \"{target.milvus_uri}\""
+              + (f", milvus_collection = \"{alias}\"" if named else "") + " in reportqa.toml)")
     else:
         print("Use it with: REPORTQA_INDEX__STORE=faiss (the default)")
     return 0

@@ -98,6 +98,27 @@ def test_copy_to_milvus_then_search_there(tmp_path, library, fake_models, capsys
     assert "alpha" in capsys.readouterr().out
 
 
+def test_copy_into_another_folder_under_the_live_milvus_alias_is_refused(tmp_path, library, fake_models, capsys,
+                                                                         monkeypatch):
+    # Regression: `index copy --index-dir OTHER` to the Milvus the index already lives in moved the
+    # alias onto the copy. Refused with what to do; with --collection the copy goes ahead.
+    target = tmp_path / "milvus" / "library.db"
+    monkeypatch.setenv("REPORTQA_INDEX__STORE", "milvus")
+    monkeypatch.setenv("REPORTQA_INDEX__MILVUS_URI", str(target))
+    data_dir = tmp_path / "var"
+    assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "build", "--quiet"]) == 0
+    capsys.readouterr()
+    copy = ["--data-dir", str(data_dir), "index", "copy", "--to", f"milvus://{target}", "--index-dir", str(tmp_path / "b")]
+    assert main(copy) == 1
+    err = capsys.readouterr().err
+    assert "under the alias 'reportqa'" in err and "Nothing was written" in err and "--collection NAME" in err
+    assert not (tmp_path / "b" / "manifest.json").exists()
+    assert main([*copy, "--collection", "reportqa_b"]) == 0
+    assert "REPORTQA_INDEX__MILVUS_COLLECTION=reportqa_b" in capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "search", "跨境电商", "--json"]) == 0  # the source still answers
+    assert "alpha" in capsys.readouterr().out
+
+
 def test_copy_to_a_bad_target_is_refused(tmp_path, library, fake_models, capsys):
     data_dir = tmp_path / "var"
     assert main(["--data-dir", str(data_dir), "--library", str(library), "index", "build", "--quiet"]) == 0

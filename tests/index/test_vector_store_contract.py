@@ -10,7 +10,7 @@ import pytest
 from index_test_doubles import HashEmbeddings
 
 from index.chunk_store import ChunkStore
-from index.errors import IndexMismatchError
+from index.errors import IndexMismatchError, StoreConflictError
 from index.hybrid_retriever import HybridRetriever
 from index.library_index import LibraryIndex
 from index.store_config import StoreConfig
@@ -198,6 +198,47 @@ def test_copy_moves_an_index_between_stores_without_embedding(tmp_path, library,
     result = update(tmp_path / "index", library, counting, pipeline, milvus)
     assert result.chunks_embedded == 0 and len(counting.embedded) == embedded  # (a racy mtime may rewrite it)
     assert result.index.status()["store"]["kind"] == "milvus"
+
+
+def test_a_copy_into_another_folder_under_the_source_s_own_milvus_alias_is_refused(tmp_path, library, embeddings,
+                                                                                     pipeline):
+    # Regression: copying a Milvus index into another folder at the same URI and alias published
+    # the copy under that alias, moving it off the source's live collection (and the next build
+    # of either folder would have dropped the other's collection).
+    from index.milvus_store import client_for, current_collection
+
+    milvus = StoreConfig(store="milvus", milvus_uri=str(tmp_path / "library.db"))
+    source = build(tmp_path / "index", library, embeddings, pipeline, milvus).index
+    live, expected = current_collection(milvus), ranking(source, embeddings, "算力")
+    collections = client_for(milvus.milvus_uri).list_collections
+    assert collections() == [live]
+    with pytest.raises(StoreConflictError, match=r"alias 'reportqa';.*alias \(index\.milvus_collection\)") as refused:
+        LibraryIndex.copy(tmp_path / "index", to=milvus, dest=tmp_path / "copy", store=milvus)
+    assert str(tmp_path / "index") in str(refused.value) and "Nothing was written" in str(refused.value)
+    assert current_collection(milvus) == live and collections() == [live]  # nothing moved, nothing added
+    assert not (tmp_path / "copy" / "manifest.json").exists()
+    reopened = LibraryIndex.open(tmp_path / "index", embeddings=embeddings, pipeline=pipeline, store=milvus)
+    assert ranking(reopened, embeddings, "算力") == expected
+    # Under another alias of the same Milvus the copy goes ahead, and the source's alias stays.
+    other = milvus.model_copy(update={"milvus_collection": "reportqa2"})
+    copied = LibraryIndex.copy(tmp_path / "index", to=other, dest=tmp_path / "copy", store=milvus)
+    assert ranking(copied, embeddings, "算力") == expected
+    assert current_collection(milvus) == live and current_collection(other) == copied._vectors.collection
+    assert ranking(LibraryIndex.open(tmp_path / "index", store=milvus), embeddings, "算力") == expected
+
+
+def test_a_milvus_lite_file_is_the_same_place_by_any_path_to_it(tmp_path, monkeypatch):
+    from index.vector_store import same_place
+
+    monkeypatch.chdir(tmp_path)
+    record = {"kind": "milvus", "uri": str(tmp_path / "lib.db"), "alias": "reportqa"}
+    assert same_place(record, StoreConfig(store="milvus", milvus_uri="lib.db"))
+    assert same_place(record, StoreConfig(store="milvus", milvus_uri="./sub/../lib.db"))
+    assert not same_place(record, StoreConfig(store="milvus", milvus_uri="other.db"))
+    assert not same_place(record, StoreConfig(store="milvus", milvus_uri="lib.db", milvus_collection="other"))
+    server = {"kind": "milvus", "uri": "http://db.example:19530/", "alias": "reportqa"}
+    assert same_place(server, StoreConfig(store="milvus", milvus_uri="http://db.example:19530"))
+    assert not same_place(server, StoreConfig(store="milvus", milvus_uri="http://db2.example:19530"))
 
 
 def test_store_settings_are_validated():
