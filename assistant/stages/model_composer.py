@@ -27,7 +27,6 @@ from assistant.citation_markers import marker_numbers, strip_markers
 from assistant.stage import Stage
 from assistant.stages.extractive_composer import ExtractiveComposer
 from assistant.similarity import char_bigrams, containment
-from ingest.footnote_marks import strip_footnote_marks
 from ingest.language import cjk_ratio, has_chinese
 from ingest.numbers import english_numbers
 
@@ -84,9 +83,7 @@ def lead_messages(language: str, question: str, evidence: list[Evidence], *, may
 
 
 def translation_messages(unit: Evidence) -> list[BaseMessage]:
-    # Without footnote marks: a translation ending in "¹³" was not taken for a finished sentence
-    # and the unit stayed in Chinese (dev en-003).
-    text = _WHITESPACE.sub(" ", _DELIMITER.sub(" ", english_numbers(strip_footnote_marks(unit.text)))).strip()
+    text = _WHITESPACE.sub(" ", _DELIMITER.sub(" ", english_numbers(unit.text))).strip()
     return [SystemMessage(_TRANSLATE_SYSTEM), HumanMessage(text)]
 
 

@@ -93,17 +93,6 @@ def test_an_unfinished_translation_keeps_its_last_whole_sentence():
     assert whole_sentences("It grew 13.2%") == "It grew 13.2%"
 
 
-def test_a_unit_is_translated_without_its_footnote_marks():
-    from assistant.answer import Evidence
-    from assistant.stages.model_composer import translation_messages
-    from ingest.evidence_units import EvidenceUnit
-
-    text = "是自上世纪30年代大萧条以来最严重的经济衰退。¹³"
-    unit = EvidenceUnit(unit_id="d:0", doc_id="d", start=0, end=len(text), text=text, kind="sentence")
-    sent = translation_messages(Evidence(n=1, unit=unit, doc_title="d", page=None, score=1.0))[-1].content
-    assert sent.endswith("经济衰退。") and "¹" not in sent and "30" in sent
-
-
 def test_model_refusal_is_recorded_with_its_reason_when_trusted(retriever, embeddings, scripted):
     trusting = ModelComposer(scripted(REFUSAL_MARKER), ModelComposer.Config(trust_model_refusal=True))
     items = list(make(retriever, embeddings, trusting.chat_model, model_composer=trusting).stream("日本数字厅的厅长是谁？"))
