@@ -169,7 +169,6 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
                   flush=True)
             backends = tuple(b for b in backends if b != default_backend)
             default_backend = "extractive"
-    if preload:
         _warm_up(assistants(default_backend, _default_passages(settings)))
     app = build_app(
         assistant_factory=assistants,
