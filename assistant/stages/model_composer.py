@@ -10,6 +10,13 @@ and dates are shown already in English notation (a 1.5B model turns "90.3万" in
 on its own). Chinese claims are the units verbatim: the model only adds the lead. Any unit the
 model leaves unfinished or untranslated keeps its quotation, so the answer never has fewer
 claims than the extractive preview over the same evidence.
+
+A cheaper claim was measured and dropped (dev, English, `reportqa eval reports_dev.jsonl
+--backend local --filter lang=en`, same machine and load): asking in the lead's conversation for
+"one short English sentence" about unit [n], so llama.cpp skips re-reading the prompt, moved total
+p50 27.7 -> 26.5 s but key facts 0.782 -> 0.715. The model restated the lead or another unit's
+figures instead of unit [n]'s (en-014 lost "Ningxia"), and dropped dates (en-001 "March 27").
+With the unit's text repeated in the request it still did, and added years no unit gave.
 """
 
 from __future__ import annotations
