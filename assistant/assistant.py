@@ -95,6 +95,13 @@ class Assistant:
         self.language = language
         self.max_question_chars = max_question_chars
 
+    @property
+    def chat_models(self) -> list[BaseChatModel]:
+        """Every chat model the answers use (the composer's translator too), e.g. to load them
+        before the first question."""
+        composer = next((s for s in self.pipeline.stages if isinstance(s, ModelComposer)), None)
+        return composer.models if composer else []
+
     def config(self) -> dict[str, Any]:
         return {
             "backend": self.backend,

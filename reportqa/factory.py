@@ -175,17 +175,18 @@ def make_retriever(settings: Settings, index):
 BACKENDS = ("local", "openai", "extractive")
 
 
-def make_chat_model(settings: Settings, backend: str):
+def make_chat_model(settings: Settings, backend: str, *, model: str | None = None):
     """The chat model of ``backend``: "local" (bundled GGUF via llama.cpp, loaded once per
-    process), "openai" (any OpenAI-compatible endpoint) or ``None`` for "extractive" (the
-    evidence units are the answer; no generative model)."""
+    process; ``model`` names another registry model than ``models.chat_model``), "openai" (any
+    OpenAI-compatible endpoint) or ``None`` for "extractive" (the evidence units are the answer;
+    no generative model)."""
     from assistant.chat_models import LlamaCppChatModel
 
     options = settings.assistant
     if backend == "local":
         from reportqa.models import ModelRegistry
 
-        path = ModelRegistry.from_settings(settings).resolve(settings.models.chat_model)
+        path = ModelRegistry.from_settings(settings).resolve(model or settings.models.chat_model)
         return LlamaCppChatModel(
             model_path=str(path),
             n_ctx=options.context_window,
@@ -235,6 +236,10 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
     options = settings.assistant
     backend = backend or options.backend
     chat_model = make_chat_model(settings, backend)
+    translation_model = settings.models.translation_model
+    translator = (make_chat_model(settings, backend, model=translation_model)
+                  if backend == "local" and translation_model and translation_model != settings.models.chat_model
+                  else None)
     embeddings = make_embeddings(settings)
     if retriever is None:
         retriever = make_retriever(settings, open_index(settings))
@@ -250,7 +255,7 @@ def make_assistant(settings: Settings, backend: str | None = None, *, retriever=
         gate=RefusalGate(stage_config(RefusalGate, options.gate)),
         verifier=ClaimVerifier(stage_config(ClaimVerifier, options.verify)),
         model_composer=(ModelComposer(chat_model, stage_config(ModelComposer, options.compose),
-                                      english_title=index_english_title(retriever))
+                                      english_title=index_english_title(retriever), translator=translator)
                         if chat_model is not None else None),
         language=options.language,
     )

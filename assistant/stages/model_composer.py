@@ -32,6 +32,7 @@ from assistant.answer import Claim, Evidence
 from assistant.answer_state import AnswerState
 from assistant.citation_markers import marker_numbers, strip_markers
 from assistant.stage import Stage
+from assistant.stages.claim_verifier import unfounded
 from assistant.stages.extractive_composer import ExtractiveComposer
 from assistant.similarity import char_bigrams, containment
 from ingest.language import cjk_ratio, has_chinese
@@ -131,14 +132,26 @@ class ModelComposer(Stage):
         # Off, the prompt does not offer the marker at all.
         trust_model_refusal: bool = False
 
-    def __init__(self, chat_model: BaseChatModel, config: Config | None = None, *, english_title=None):
+    def __init__(self, chat_model: BaseChatModel, config: Config | None = None, *, english_title=None,
+                 translator: BaseChatModel | None = None):
+        """``translator``: a faster model for the English translations (``chat_model`` when
+        ``None``); a translation of it that fails the verification rule or keeps Chinese is made
+        again by ``chat_model``."""
         super().__init__(config)
         self._extractive = ExtractiveComposer(english_title=english_title)
-        if not isinstance(chat_model, BaseChatModel):
-            raise ValueError(f"chat_model must be a LangChain BaseChatModel, got {type(chat_model).__name__}")
+        for name, model in (("chat_model", chat_model), ("translator", translator)):
+            if model is not None and not isinstance(model, BaseChatModel):
+                raise ValueError(f"{name} must be a LangChain BaseChatModel, got {type(model).__name__}")
+        if chat_model is None:
+            raise ValueError("chat_model must be a LangChain BaseChatModel, got None")
         if self.config.lead_tokens < 8 or self.config.tokens_per_unit < 8:
             raise ValueError("lead_tokens and tokens_per_unit must be at least 8")
         self.chat_model = chat_model
+        self.translator = translator if translator is not chat_model else None
+
+    @property
+    def models(self) -> list[BaseChatModel]:
+        return [self.chat_model] + ([self.translator] if self.translator is not None else [])
 
     def run(self, state: AnswerState) -> AnswerState:
         for _ in self.stream(state):
@@ -166,13 +179,11 @@ class ModelComposer(Stage):
             text = ""
             if language == "en":
                 yield f"\n[{e.n}] "
-                reply, tokens = "", 0
-                for token in self._tokens(translation_messages(e), self.config.tokens_per_unit, "translation"):
-                    reply, tokens = reply + token, tokens + 1
-                    yield token
-                # Only a reply that used up its budget was cut off; one the model ended is whole,
-                # whatever its last character.
-                text = whole_sentences(reply) if tokens >= self.config.tokens_per_unit else " ".join(reply.split())
+                text = yield from self._translate(e, self.translator or self.chat_model)
+                if self.translator is not None and (not text or has_chinese(text) or unfounded(
+                        text, [e.text, e.doc_title], state.standalone or state.question)):
+                    yield f"\n[{e.n}] "
+                    text = yield from self._translate(e, self.chat_model)
             if text and not has_chinese(text):
                 claims.append(Claim(text, (e.n,), "translation"))
             else:  # a Chinese question, or not translated: the unit's own words
@@ -180,14 +191,26 @@ class ModelComposer(Stage):
         state.claims = claims
         return state
 
+    def _translate(self, unit: Evidence, model: BaseChatModel) -> Generator[str, None, str]:
+        """Streams ``unit``'s English translation by ``model``; returns it whole. Only a reply
+        that used up its budget was cut off (back to its last finished sentence); one the model
+        ended is whole, whatever its last character."""
+        reply, tokens = "", 0
+        for token in self._tokens(translation_messages(unit), self.config.tokens_per_unit, "translation", model):
+            reply, tokens = reply + token, tokens + 1
+            yield token
+        return whole_sentences(reply) if tokens >= self.config.tokens_per_unit else " ".join(reply.split())
+
     def fallback_lead(self, state: AnswerState) -> list[Claim]:
         return self._extractive.lead(state.evidence)
 
-    def _tokens(self, messages: list[BaseMessage], max_tokens: int, grammar: str) -> Iterator[str]:
+    def _tokens(self, messages: list[BaseMessage], max_tokens: int, grammar: str,
+                model: BaseChatModel | None = None) -> Iterator[str]:
+        model = model or self.chat_model
         options = {"max_tokens": max_tokens}
-        if self.config.constrain and getattr(self.chat_model, "supports_grammar", False):
+        if self.config.constrain and getattr(model, "supports_grammar", False):
             options["grammar"] = _GRAMMAR[grammar]
-        return _texts(self.chat_model.bind(**options), messages)
+        return _texts(model.bind(**options), messages)
 
 
 def attribute(lead: str, cited: tuple[int, ...], evidence: list[Evidence]) -> tuple[int, ...]:

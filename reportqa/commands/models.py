@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     registry = ModelRegistry.from_settings(settings)
-    in_use = {registry.canonical(settings.models.embedder), registry.canonical(settings.models.chat_model)}
+    in_use = {registry.canonical(name) for name in [settings.models.embedder, *settings.models.in_use()]}
     rows = [("NAME", "KIND", "LICENCE", "SIZE", "STATE", "PATH")]
     for spec in registry.entries():
         status = registry.status(spec.name)
@@ -71,10 +71,7 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     if args.all:
         names = [spec.name for spec in registry.entries()]
     else:
-        # An endpoint embedder ("openai:<model>") has nothing to pull here.
-        in_use = [settings.models.chat_model] if settings.models.embedder_is_endpoint else [
-            settings.models.embedder, settings.models.chat_model]
-        names = list(dict.fromkeys(args.names or in_use))
+        names = list(dict.fromkeys(args.names or settings.models.in_use()))
     unknown = [name for name in names if name not in registry]
     if unknown:
         known = ", ".join(spec.name for spec in registry.entries())

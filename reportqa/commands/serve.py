@@ -160,9 +160,10 @@ def build_ui(settings: Settings, *, preload: bool = True) -> ServedUI:
     if preload:
         try:
             assistant = assistants(default_backend, _default_passages(settings))
-            load = getattr(assistant.chat_model, "load", None)
-            if callable(load):
-                load()
+            for model in assistant.chat_models:
+                load = getattr(model, "load", None)
+                if callable(load):
+                    load()
         except Exception as exc:  # e.g. the local model is not pulled: still serve, answer extractively
             logger.warning("back-end %s unavailable: %s", default_backend, exc)
             print(f"reportqa: the {default_backend} back-end is unavailable ({exc}); answering extractively",

@@ -171,3 +171,28 @@ def test_stage_configs_round_trip_and_reject_unknown_keys():
     assert config.max_units == 4 and config.margin_zh == EvidenceSelector.Config().margin_zh
     with pytest.raises(ValueError, match="unknown select setting"):
         EvidenceSelector.config_from_dict({"max_unit": 4})
+
+
+def test_a_translator_model_translates_and_the_chat_model_redoes_what_fails_verification(retriever, embeddings, scripted):
+    def lead(messages):
+        return "China had signed e-commerce MoUs with 29 countries by the end of 2022 [1]."
+
+    def careless(messages):  # a figure that is in no unit
+        return "By 2023, China had signed MoUs with 31 countries." if "29" in messages[-1].content else "Cooperation grew."
+
+    chat_model, translator = scripted(lambda m: lead(m) if "<evidence>" in m[-1].content else "Redone by the chat model."), scripted(careless)
+    composer = ModelComposer(chat_model, translator=translator)
+    answer = make(retriever, embeddings, chat_model, model_composer=composer).ask(
+        "How many countries had signed e-commerce MoUs with China by 2022?")
+    assert len(chat_model.prompts) == 2 and len(translator.prompts) == len(answer.evidence) >= 2
+    translations = [c.text for c in answer.claims if c.kind == "translation"]
+    assert translations.count("Redone by the chat model.") == 1 and "Cooperation grew." in translations
+    assert not any("31" in t for t in translations)
+    assert make(retriever, embeddings, chat_model, model_composer=composer).chat_models == [chat_model, translator]
+
+
+def test_the_chat_model_as_its_own_translator_is_one_model(scripted):
+    model = scripted(lambda m: "x")
+    assert ModelComposer(model, translator=model).models == [model]
+    with pytest.raises(ValueError, match="translator must be a LangChain BaseChatModel"):
+        ModelComposer(model, translator="qwen")

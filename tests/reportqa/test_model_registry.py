@@ -521,6 +521,28 @@ def test_cli_models_pull_defaults_to_the_models_in_use(tmp_path, monkeypatch, ca
     ]
 
 
+def test_cli_models_pull_includes_a_separate_translation_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    defaults = Settings().models
+    small = next(spec.name for spec in ModelRegistry.from_settings(Settings()).entries()
+                 if spec.name not in (defaults.chat_model, defaults.embedder, defaults.translation_model)
+                 and spec.name.endswith("-q4"))
+    paths = {}
+    for name in (defaults.embedder, defaults.chat_model, small):
+        paths[name] = tmp_path / env_key(name)
+        if name == defaults.embedder:  # a sentence-transformers folder
+            paths[name].mkdir()
+        else:
+            paths[name].write_bytes(b"gguf")
+        monkeypatch.setenv(f"REPORTQA_MODEL_PATH__{env_key(name)}", str(paths[name]))
+    monkeypatch.setenv("REPORTQA_MODELS__TRANSLATION_MODEL", small)
+
+    assert run_cli(["models", "pull", "--cache-dir", str(tmp_path / "cache")]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == f"{small}: uses the local copy {paths[small]}" and len(out) == 3
+
+
 # ------------------------------------------------------------------------------- real weights
 
 
@@ -529,7 +551,7 @@ def test_the_models_in_use_are_assembled_and_verified():
     """The real weights (pulled by ./run.sh) match their recipes' sha256."""
     settings = Settings()
     registry = ModelRegistry.from_settings(settings)
-    for name in (settings.models.embedder, settings.models.chat_model):
+    for name in settings.models.in_use():
         path = registry.resolve(name)
         assert path.exists()
         assert registry.status(name).state in ("verified", "override")
