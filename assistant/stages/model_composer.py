@@ -112,7 +112,7 @@ def whole_sentences(text: str) -> str:
     text = " ".join(text.split())
     if _SENTENCE_END.search(text):
         return text
-    cut = max(text.rfind(". "), text.rfind("; "))
+    cut = max(text.rfind(". "), text.rfind("; "), text.rfind("。"), text.rfind("；"))
     return text[: cut + 1] if cut > 0 else ""
 
 
@@ -168,6 +168,8 @@ class ModelComposer(Stage):
             state.refusal = "model_no_answer"
             return state
         line = "" if is_refusal(holdback.text) else first_line(holdback.text)
+        if holdback.tokens >= self.config.lead_tokens:  # stopped by the budget, e.g. looping on “”
+            line = whole_sentences(line)
         lead = strip_markers(line)
         claims: list[Claim] = []
         if lead and not (language == "en" and has_chinese(lead)):
@@ -247,12 +249,14 @@ class MarkerHoldback:
     def __init__(self, tokens: Iterator[str]):
         self._tokens = tokens
         self.text = ""
+        self.tokens = 0
 
     def __iter__(self) -> Iterator[str]:
         held = ""
         try:
             for token in self._tokens:
                 self.text += token
+                self.tokens += 1
                 held += token
                 probe = self.text.lstrip().upper()
                 if REFUSAL_MARKER.startswith(probe) or probe.startswith(REFUSAL_MARKER):

@@ -91,6 +91,19 @@ def test_an_unfinished_translation_keeps_its_last_whole_sentence():
     assert whole_sentences("China signed MoUs with 29 countries. The parties also agreed to") == "China signed MoUs with 29 countries."
     assert whole_sentences("The parties also agreed to") == ""
     assert whole_sentences("It grew 13.2%") == "It grew 13.2%"
+    assert whole_sentences("截至2022年底签署了29份备忘录。其中包括“丝路") == "截至2022年底签署了29份备忘录。"
+
+
+def test_a_lead_stopped_by_its_budget_keeps_its_whole_sentences_or_gives_way(retriever, embeddings, scripted):
+    def looping(messages):
+        if "<evidence>" in messages[-1].content:
+            return "China has proposed these initiatives: the “" + "“”" * 200
+        return "A translation."
+
+    answer = make(retriever, embeddings, scripted(looping), backend="scripted").ask(
+        "How many countries had signed e-commerce MoUs with China by 2022?")
+    lead = answer.claims[0]
+    assert lead.kind == "lead" and "“”“”" not in lead.text and lead.text.startswith("From “")  # the extractive lead
 
 
 def test_model_refusal_is_recorded_with_its_reason_when_trusted(retriever, embeddings, scripted):
