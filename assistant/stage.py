@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import asdict, fields, is_dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
 
 from assistant.answer_state import AnswerState
 
@@ -45,4 +47,14 @@ class Stage:
         unknown = sorted(set(data) - names - {"stage"})
         if unknown:
             raise ValueError(f"unknown {cls.name} setting(s): {', '.join(unknown)}")
-        return cls.Config(**{k: v for k, v in data.items() if k in names})
+        hints = get_type_hints(cls.Config)
+        values = {}
+        for key, value in data.items():
+            if key not in names:
+                continue
+            try:  # environment variables arrive as text: "0" -> 0.0, "false" -> False
+                values[key] = TypeAdapter(hints[key]).validate_python(value)
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"]
+                raise ValueError(f"{cls.name} setting {key}={value!r}: {problem}") from None
+        return cls.Config(**values)

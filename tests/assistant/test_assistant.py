@@ -186,6 +186,21 @@ def test_stage_configs_round_trip_and_reject_unknown_keys():
         EvidenceSelector.config_from_dict({"max_unit": 4})
 
 
+def test_stage_settings_from_the_environment_arrive_typed(monkeypatch):
+    from reportqa.factory import stage_config
+    from reportqa.settings import load_settings
+
+    monkeypatch.setenv("REPORTQA_ASSISTANT__SELECT__MAX_UNITS", "4")
+    monkeypatch.setenv("REPORTQA_ASSISTANT__GATE__MIN_UNIT_COSINE", "0.45")
+    monkeypatch.setenv("REPORTQA_ASSISTANT__GATE__REQUIRE_ASKED_YEARS", "false")
+    options = load_settings().assistant
+    select, gate = stage_config(EvidenceSelector, options.select), stage_config(RefusalGate, options.gate)
+    assert select.max_units == 4 and gate.min_unit_cosine == 0.45 and gate.require_asked_years is False
+    RefusalGate(gate)  # validates its numbers, which failed on text
+    with pytest.raises(ValueError, match="gate setting min_unit_cosine='high'"):
+        RefusalGate.config_from_dict({"min_unit_cosine": "high"})
+
+
 def test_a_translator_model_translates_and_the_chat_model_redoes_what_fails_verification(retriever, embeddings, scripted):
     def lead(messages):
         return "China had signed e-commerce MoUs with 29 countries by the end of 2022 [1]."
