@@ -139,11 +139,10 @@ class ModelComposer(Stage):
         again by ``chat_model``."""
         super().__init__(config)
         self._extractive = ExtractiveComposer(english_title=english_title)
-        for name, model in (("chat_model", chat_model), ("translator", translator)):
-            if model is not None and not isinstance(model, BaseChatModel):
-                raise ValueError(f"{name} must be a LangChain BaseChatModel, got {type(model).__name__}")
-        if chat_model is None:
-            raise ValueError("chat_model must be a LangChain BaseChatModel, got None")
+        if not isinstance(chat_model, BaseChatModel):
+            raise ValueError(f"chat_model must be a LangChain BaseChatModel, got {type(chat_model).__name__}")
+        if translator is not None and not isinstance(translator, BaseChatModel):
+            raise ValueError(f"translator must be a LangChain BaseChatModel, got {type(translator).__name__}")
         if self.config.lead_tokens < 8 or self.config.tokens_per_unit < 8:
             raise ValueError("lead_tokens and tokens_per_unit must be at least 8")
         self.chat_model = chat_model
