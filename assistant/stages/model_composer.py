@@ -1,5 +1,6 @@
 """Composition with a chat model: it reads only the selected units, numbered, and writes a direct
-one-sentence answer; for an English question it then translates each unit, one short call per unit.
+one-sentence answer; for an English question it then translates each unit the answer rests on,
+one short call per unit.
 
 The model's task per call stays small. The bundled 1.5B model, asked for the lead and every
 translation in one reply, repeated one translation for every unit, answered in German or copied
@@ -8,8 +9,9 @@ en-014, en-017, en-026). One unit per call, under a llama.cpp grammar that allow
 no Chinese characters in English text, gives an English line per unit by construction. Numbers
 and dates are shown already in English notation (a 1.5B model turns "90.3万" into "90.3 million"
 on its own). Chinese claims are the units verbatim: the model only adds the lead. Any unit the
-model leaves unfinished or untranslated keeps its quotation, so the answer never has fewer
-claims than the extractive preview over the same evidence.
+model leaves unfinished or untranslated keeps its quotation, so no unit the answer rests on is
+lost. An English answer leaves out the units its lead does not cite: each would cost a
+translation call (see ``Config.translate_uncited``).
 
 A cheaper claim was measured and dropped (dev, English, `reportqa eval reports_dev.jsonl
 --backend local --filter lang=en`, same machine and load): asking in the lead's conversation for
@@ -131,6 +133,10 @@ class ModelComposer(Stage):
         # questions whose evidence ranked first (en-009, en-016, en-026); the gate decides instead.
         # Off, the prompt does not offer the marker at all.
         trust_model_refusal: bool = False
+        # English answers translate only the units the lead rests on (all of them when there is
+        # no lead of the model's). Dev, English, local (`reportqa eval reports_dev.jsonl --backend
+        # local --filter lang=en`): see evals/README.md, "English claims the lead rests on".
+        translate_uncited: bool = False
 
     def __init__(self, chat_model: BaseChatModel, config: Config | None = None, *, english_title=None,
                  translator: BaseChatModel | None = None):
@@ -171,12 +177,14 @@ class ModelComposer(Stage):
             line = whole_sentences(line)
         lead = strip_markers(line)
         claims: list[Claim] = []
+        model_lead: Claim | None = None
         if lead and not (language == "en" and has_chinese(lead)):
             cited = tuple(n for n in marker_numbers(line) if n in {e.n for e in state.evidence})
-            claims.append(Claim(lead, attribute(lead, cited, state.evidence), "lead"))
+            model_lead = Claim(lead, attribute(lead, cited, state.evidence), "lead")
+            claims.append(model_lead)
         elif language == "en":  # no usable lead: the extractive one (report, figures, names)
             claims.extend(self.fallback_lead(state))
-        for e in state.evidence:
+        for e in self._claimed_units(state, model_lead):
             text = ""
             if language == "en":
                 yield f"\n[{e.n}] "
@@ -191,6 +199,18 @@ class ModelComposer(Stage):
                 claims.append(Claim(e.text, (e.n,)))
         state.claims = claims
         return state
+
+    def _claimed_units(self, state: AnswerState, lead: Claim | None) -> list[Evidence]:
+        """The units shown as claims after the lead: all of them in Chinese (quoted, free of
+        cost); in English, where each costs a translation call, the ones the model's lead rests
+        on. All of them after an extractive fallback lead, or a lead that fails the verification
+        rule: such a lead is dropped, and its markers say nothing about where the answer is."""
+        if state.language != "en" or self.config.translate_uncited or lead is None or not lead.cited:
+            return list(state.evidence)
+        cited = [e for e in state.evidence if e.n in lead.cited]
+        if unfounded(lead.text, [e.text for e in cited] + [e.doc_title for e in cited], state.standalone or state.question):
+            return list(state.evidence)
+        return cited
 
     def _translate(self, unit: Evidence, model: BaseChatModel) -> Generator[str, None, str]:
         """Streams ``unit``'s English translation by ``model``; returns it whole. Only a reply

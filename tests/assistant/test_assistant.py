@@ -3,6 +3,8 @@ model). Answer quality with the real models is tested in test_assistant_end_to_e
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import Answer, Assistant
@@ -50,11 +52,16 @@ def test_english_extractive_answer_opens_with_an_english_lead(retriever, embeddi
     assert "29" in lead.text  # the figure, in English notation, in the lead
 
 
-def test_model_composer_asks_for_the_lead_then_one_translation_per_unit(retriever, embeddings, scripted):
+def cite_every_unit(messages) -> str:
+    """A lead's markers citing every numbered unit of the evidence block."""
+    return "".join(re.findall(r"\[\d+\]", messages[-1].content))
+
+
+def test_model_composer_asks_for_the_lead_then_one_translation_per_cited_unit(retriever, embeddings, scripted):
     def reply(messages):
         if "<evidence>" in messages[-1].content:
             assert "[1]" in messages[-1].content and REFUSAL_MARKER not in messages[0].content
-            return "China had signed e-commerce MoUs with 29 countries by the end of 2022 [1]."
+            return "China had signed e-commerce MoUs with 29 countries by the end of 2022 " + cite_every_unit(messages) + "."
         assert "Translate" in messages[0].content
         if "29" in messages[-1].content:
             return "By the end of 2022, China had signed bilateral e-commerce MoUs with 29 countries."
@@ -64,13 +71,44 @@ def test_model_composer_asks_for_the_lead_then_one_translation_per_unit(retrieve
     answer = make(retriever, embeddings, model, backend="scripted").ask("How many countries had signed e-commerce MoUs with China by 2022?")
     assert not answer.refused and answer.backend == "scripted"
     lead, *rest = answer.claims
-    assert lead.kind == "lead" and lead.cited == (1,)
+    assert lead.kind == "lead" and lead.cited == tuple(e.n for e in answer.evidence) and len(lead.cited) >= 2
     assert rest[0].kind == "translation" and "29 countries" in rest[0].text and rest[0].cited == (1,)
     assert len(model.calls) == 1 + len(answer.evidence) and all(c.get("max_tokens") for c in model.calls)
     # a translation stopped mid-sentence by the token budget keeps the unit's own words
     kept = [c for c in rest if c.kind != "translation"]
     units = {e.n: e.text for e in answer.evidence}
     assert kept and all(c.text == units[c.cited[0]] for c in kept)
+
+
+def test_english_claims_are_the_units_the_lead_rests_on(retriever, embeddings, scripted):
+    def reply(messages):
+        if "<evidence>" in messages[-1].content:
+            return "China had signed e-commerce MoUs with 29 countries [1]."
+        return "A translation."
+
+    question = "How many countries had signed e-commerce MoUs with China by 2022?"
+    model = scripted(reply)
+    answer = make(retriever, embeddings, model).ask(question)
+    assert len(answer.evidence) >= 2 and len(model.calls) == 2, "the lead, then unit [1]'s translation only"
+    assert [(c.kind, c.cited) for c in answer.claims] == [("lead", (1,)), ("translation", (1,))]
+    assert [c.n for c in answer.citations] == [1]
+    everything = ModelComposer(model, ModelComposer.Config(translate_uncited=True))
+    answer = make(retriever, embeddings, model, model_composer=everything).ask(question)
+    assert [c.cited for c in answer.claims[1:]] == [(e.n,) for e in answer.evidence]
+
+
+def test_a_lead_failing_verification_does_not_choose_the_units(retriever, embeddings, scripted):
+    model = scripted(lambda m: "China had signed MoUs with 31 countries [1]." if "<evidence>" in m[-1].content else "A translation.")
+    answer = make(retriever, embeddings, model).ask("How many countries had signed e-commerce MoUs with China by 2022?")
+    assert answer.unsupported == ["China had signed MoUs with 31 countries."]  # 31 is in no unit
+    assert [c.cited for c in answer.claims] == [(e.n,) for e in answer.evidence] and len(answer.evidence) >= 2
+
+
+def test_an_extractive_fallback_lead_keeps_every_unit_translated(retriever, embeddings, scripted):
+    model = scripted(lambda m: "中国已与29个国家签署备忘录[1]。" if "<evidence>" in m[-1].content else "A translation.")
+    answer = make(retriever, embeddings, model).ask("How many countries had signed e-commerce MoUs with China by 2022?")
+    assert answer.claims[0].text.startswith("From “")
+    assert [c.cited for c in answer.claims[1:]] == [(e.n,) for e in answer.evidence]
 
 
 def test_a_translation_the_model_ended_is_kept_whatever_its_last_character(retriever, embeddings, scripted):
@@ -203,7 +241,7 @@ def test_stage_settings_from_the_environment_arrive_typed(monkeypatch):
 
 def test_a_translator_model_translates_and_the_chat_model_redoes_what_fails_verification(retriever, embeddings, scripted):
     def lead(messages):
-        return "China had signed e-commerce MoUs with 29 countries by the end of 2022 [1]."
+        return "China had signed e-commerce MoUs with 29 countries by the end of 2022 " + cite_every_unit(messages) + "."
 
     def careless(messages):  # a figure that is in no unit
         return "By 2023, China had signed MoUs with 31 countries." if "29" in messages[-1].content else "Cooperation grew."
