@@ -31,6 +31,14 @@ def unfounded(claim: str, sources: list[str], question: str = "") -> list[str]:
     return missing
 
 
+def unfounded_claim(claim: Claim, state: AnswerState) -> list[str]:
+    """:func:`unfounded` for ``claim`` against the units it cites (the answer units when it
+    cites none) and their reports' titles: a claim may name its report."""
+    by_n = {e.n: e for e in state.evidence}
+    cited = [by_n[n] for n in claim.cited if n in by_n] or [e for e in state.evidence if e.role == "answer"]
+    return unfounded(claim.text, [e.text for e in cited] + [e.doc_title for e in cited], state.standalone or state.question)
+
+
 def _trivial(number: str) -> bool:
     """Single digits are list numbering and counting words ("2 reports", "one of 3")."""
     return len(number) == 1
@@ -47,12 +55,9 @@ class ClaimVerifier(Stage):
         if not self.config.enabled:
             return state
         by_n = {e.n: e for e in state.evidence}
-        question = state.standalone or state.question
         kept: list[Claim] = []
         for claim in state.claims:
-            cited = [by_n[n] for n in claim.cited if n in by_n] or [e for e in state.evidence if e.role == "answer"]
-            # A claim may name its report: titles count as what the units say.
-            if not unfounded(claim.text, [e.text for e in cited] + [e.doc_title for e in cited], question):
+            if not unfounded_claim(claim, state):
                 kept.append(claim)
                 continue
             state.dropped.append(claim.text)
