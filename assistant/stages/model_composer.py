@@ -206,9 +206,8 @@ class ModelComposer(Stage):
         cost); in English, where each costs a translation call, the ones the model's lead rests
         on. All of them after an extractive fallback lead, or a lead that fails the verification
         rule: such a lead is dropped, and its markers say nothing about where the answer is."""
-        if state.language != "en" or self.config.translate_uncited or lead is None or not lead.cited:
-            return list(state.evidence)
-        if unfounded_claim(lead, state):
+        if (state.language != "en" or self.config.translate_uncited or lead is None or not lead.cited
+                or unfounded_claim(lead, state)):
             return list(state.evidence)
         return [e for e in state.evidence if e.n in lead.cited]
 
