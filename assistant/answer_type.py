@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.numbers import english_numbers, numbers_in, numbers_in_any_notation
+from ingest.numbers import english_numbers, numbers_in, numbers_in_any_notation, small_count
 
 _ASKS = {
     "figure": re.compile(
@@ -51,6 +51,14 @@ _REPORT_YEAR = re.compile(
     r"(?:\s*年\s*[两各]?版|\s*年的?(?:白皮书|报告)|'?s?\s*(?:[A-Za-z-]+\s+){0,3}(?:report|white paper|paper|article|edition)s?\b)"
     r"|(?:白皮书|报告)\s*[（(]\s*(?:19|20)\d\d", re.IGNORECASE)
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"")
+# A question asking for a set number of parts: "哪四重挑战", "四大动因", "which five sub-topics",
+# "the four pillars". A count that only names something ("八项行动是何时宣布的") has neither
+# "哪" nor "大" before its noun, and an English count must open the noun phrase asked for.
+_ASKED_COUNT = re.compile(
+    r"哪\s*([两二三四五六七八九十]|\d{1,2})\s*[\u4e00-\u9fff]|([两二三四五六七八九十])大[\u4e00-\u9fff]"
+    r"|\b(?:which|what|the)\s+(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:[a-z-]+\s+)?[a-z-]+s\b",
+    re.IGNORECASE)
+_COUNTED_SOURCES = re.compile(r"(?:reports?|papers?|documents?|articles?)$|[份篇]", re.IGNORECASE)  # "which two reports"
 
 
 def expected_types(question: str) -> frozenset[str]:
@@ -73,3 +81,11 @@ def asked_years(question: str) -> set[str]:
     or sit inside a title or quotation."""
     reports = {year for match in _REPORT_YEAR.finditer(question) for year in _YEAR.findall(match.group())}
     return set(_YEAR.findall(_QUOTED.sub(" ", question))) - reports
+
+
+def asked_count(question: str) -> int | None:
+    """How many parts ``question`` asks for ("哪四重挑战" -> 4), if it names a number."""
+    match = _ASKED_COUNT.search(_QUOTED.sub(" ", question))
+    if match is None or _COUNTED_SOURCES.search(match.group()):
+        return None
+    return small_count(next(g for g in match.groups() if g))

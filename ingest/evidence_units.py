@@ -35,7 +35,12 @@ _ENUMERATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn_comma", re.compile(rf"^[{_CN}]{{1,3}}、")),
 )
 _FIRST_ITEM = re.compile(rf"^(?:一是|第一[，,、：:]|首先[，,]|[（(][一1][）)]|①|1\s*[.．、](?!\d)|一、)")
-_INLINE_FIRST = re.compile(r"[：:]\s*(?:一是|第一[，,、]|首先[，,]|[（(][一1][）)]|①)")
+# A lead that opens its list itself: "…三对关系：一是…", "…较大局限性，一是…" (3 lists in the library).
+_INLINE_FIRST = re.compile(r"[：:]\s*(?:一是|第一[，,、]|首先[，,]|[（(][一1][）)]|①)|[，,]\s*一是")
+# The opening phrase of a paragraph in a parallel run: "政治层面，…" "经济层面，…" (its last two
+# characters are the run's category; the library has two such runs, of 4 and 5 paragraphs).
+_PARALLEL_OPENER = re.compile(r"^([^，,。：:；;\s]{3,8})[，,]")
+_MIN_PARALLEL = 3
 _CAPTION = re.compile(r"^(?:表|图|Figure|Fig\.|Table)\s*\d+(?:[-.]\d+)?(?:[:：\s]|$)")
 _SOURCE_NOTE = re.compile(r"^(?:资料|数据)?来源[：:]|^注[：:]|^(?:Source|Note)s?:", re.IGNORECASE)
 # A reference-list or footnote line: "- 20、SCHUMAN Associates, …", "6 联合国贸发会议，《…》", or any URL.
@@ -82,7 +87,7 @@ class EvidenceSegmenter:
             looked for when no heading marks the start of the body.
     """
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, *, max_unit_chars: int = 220, front_matter_chars: int = 1500):
         if max_unit_chars < 40:
@@ -222,6 +227,8 @@ def _link_lists(units: list[EvidenceUnit], text: str) -> list[EvidenceUnit]:
                     j += 1
                     continue
                 cand_family = _family(candidate.text.strip())
+                if cand_family == family and _FIRST_ITEM.match(candidate.text.strip()):
+                    break  # "第一，" again starts a list of its own (doc 004: three lists had merged)
                 if cand_family == family:
                     items.append(j)
                 elif candidate.kind == "heading" and unit.kind == "heading":
@@ -235,9 +242,35 @@ def _link_lists(units: list[EvidenceUnit], text: str) -> list[EvidenceUnit]:
                     kind = item.kind if item.kind == "heading" else "list_item"
                     out[k] = EvidenceUnit(item.unit_id, item.doc_id, item.start, item.end, item.text, kind,
                                           item.section, lead.unit_id, item.paragraph)
-            i = max(i + 1, items[-1] + 1 if items else i + 1)
-            continue
-        i += 1
+        i += 1  # on from the next unit, not the last item: lists nest (一是 inside a （一） section)
+    return _link_parallel(out)
+
+
+def _link_parallel(units: list[EvidenceUnit]) -> list[EvidenceUnit]:
+    """Mark runs of consecutive paragraphs that open in parallel ("政治层面，…" "经济层面，…"
+    "法律层面，…"), with no ordinal marker: each opening sentence is an item of a list led by
+    the unit before the run."""
+    out = list(units)
+    openers = [i for i, u in enumerate(out) if u.kind == "sentence" and u.lead is None
+               and (i == 0 or out[i - 1].paragraph != u.paragraph)]
+
+    def category(i: int) -> str | None:
+        match = _PARALLEL_OPENER.match(out[i].text.strip())
+        return match.group(1)[-2:] if match else None
+
+    run: list[int] = []
+    for i in openers + [None]:
+        if run and (i is None or category(i) != category(run[0]) or out[i].paragraph != out[run[-1]].paragraph + 1):
+            heads = {_PARALLEL_OPENER.match(out[k].text.strip()).group(1) for k in run}
+            lead = _lead_before(out, run[0])
+            if len(run) >= _MIN_PARALLEL and len(heads) == len(run) and lead is not None:
+                for k in run:
+                    item = out[k]
+                    out[k] = EvidenceUnit(item.unit_id, item.doc_id, item.start, item.end, item.text, "list_item",
+                                          item.section, lead.unit_id, item.paragraph)
+            run = []
+        if i is not None and category(i) is not None:
+            run.append(i)
     return out
 
 

@@ -109,3 +109,15 @@ def numbers_in(text: str) -> set[str]:
 def numbers_in_any_notation(text: str) -> set[str]:
     """Numbers of a Chinese text in its own and in English notation ("90.3万" -> 90.3, 903000)."""
     return numbers_in(text) | numbers_in(english_numbers(text))
+
+
+_SMALL = {c: n for n, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2} | {
+    w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+
+
+def small_count(word: str) -> int | None:
+    """A count of parts written "四", "两", "4" or "four"; ``None`` for anything else."""
+    word = word.strip().lower()
+    if word.isdigit():
+        return int(word)
+    return _SMALL.get(word)

@@ -21,6 +21,7 @@ import numpy as np
 
 from assistant.answer import Evidence
 from assistant.answer_state import AnswerState
+from assistant.answer_type import asked_count
 from assistant.similarity import lexical_overlap, without_book_titles
 from assistant.stage import Stage
 from index.evidence_store import EvidenceStore
@@ -130,9 +131,12 @@ class EvidenceSelector(Stage):
             chunk = result.chunk
             if store is not None and len(store):
                 # Headings sit between chunks (the chunk carries them as its section path): the
-                # ones just before a chunk can lead the list of sub-headings inside it.
+                # ones just before a chunk can lead the list of sub-headings inside it, or open
+                # the section it begins (a title line the chunker found and the segmenter took
+                # for a sentence: doc 004's three section titles).
+                titles = {part.strip() for part in chunk.section.split(">")}
                 before = [i for i in store.in_span(chunk.doc_id, chunk.start - self.config.heading_reach, chunk.start)
-                          if store.units[i].kind == "heading"]
+                          if store.units[i].kind == "heading" or store.units[i].text in titles]
                 rows = before + store.in_chunk(chunk)
                 pairs = [(store.units[i], store.vectors[i]) for i in rows]
             else:
@@ -161,7 +165,9 @@ class EvidenceSelector(Stage):
         cfg = self.config
         margin = cfg.margin_zh if detect_language(question) == "zh" else cfg.margin_en
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
-        selectable = [i for i in order if units[i].answerable or self._items(units[i])]
+        count = asked_count(question)
+        lists = {u.unit_id: self._list(u, count) for u in units}
+        selectable = [i for i in order if units[i].answerable or lists[units[i].unit_id]]
         if not selectable:
             return []
         best = float(scores[selectable[0]])
@@ -188,15 +194,25 @@ class EvidenceSelector(Stage):
                 add(context, score, "context")
             # A lead that names its parts itself answers without its list (dev zh-016, zh-018:
             # the items elaborated on the parts and held none of the cited evidence).
-            items = [] if enumerates_inline(unit.text) else self._items(unit)
+            items = [] if enumerates_inline(unit.text) else lists[unit.unit_id]
             for item in items[: cfg.max_items]:
                 add(item, score, "item")
             if not items:
                 for context in self._after(unit):
                     add(context, score, "context")
-        return self._join_context(self._group(list(chosen.values())))
+                    # A title's opening paragraph may end in the lead of the section's list
+                    # ("具体可以从以下五个方面着手。"): the list comes with it.
+                    for item in ([] if enumerates_inline(context.text) else self._list(context, count))[: cfg.max_items]:
+                        add(item, score, "item")
+        return self._join_touching(self._group(list(chosen.values())))
 
     # -------------------------------------------------------------------------- structure
+    def _list(self, unit: EvidenceUnit, count: int | None) -> list[EvidenceUnit]:
+        """The items ``unit`` leads, unless the question asks for a different number of parts
+        (dev zh-016: "哪四重挑战" brought a heading's six challenges)."""
+        items = self._items(unit)
+        return items if count is None or len(items) == count else []
+
     def _items(self, unit: EvidenceUnit) -> list[EvidenceUnit]:
         """The list items ``unit`` introduces (none when it is not a lead)."""
         store = self.store()
@@ -263,15 +279,17 @@ class EvidenceSelector(Stage):
         return sorted(chosen, key=lambda c: (-best[c[0].doc_id], c[0].start))
 
     @staticmethod
-    def _join_context(chosen: list[tuple[EvidenceUnit, float, str]]) -> list[tuple[EvidenceUnit, float, str]]:
-        """Each context unit joined to the unit it touches (one ends where the other starts),
-        so a sentence and the one that names its subject are one span."""
+    def _join_touching(chosen: list[tuple[EvidenceUnit, float, str]]) -> list[tuple[EvidenceUnit, float, str]]:
+        """Units that touch (one ends where the other starts, in one paragraph) joined into one
+        span: a sentence and the one that names its subject, or two answer sentences, are
+        highlighted as the passage they form (dev: span precision 0.746 -> 0.795, key facts
+        unchanged; held-out 0.710 -> 0.707). List items stay one citation each."""
         out: list[tuple[EvidenceUnit, float, str]] = []
         for unit, score, role in chosen:
             if out:
                 last, last_score, last_role = out[-1]
                 touching = last.doc_id == unit.doc_id and last.end == unit.start and last.paragraph == unit.paragraph
-                if touching and "context" in (role, last_role) and "item" not in (role, last_role):
+                if touching and "item" not in (role, last_role):
                     main = unit if last_role == "context" else last
                     joined = EvidenceUnit(f"{unit.doc_id}:{last.start}-{unit.end}", unit.doc_id, last.start, unit.end,
                                           last.text + unit.text, main.kind, main.section, main.lead, main.paragraph)
@@ -286,7 +304,8 @@ class EvidenceSelector(Stage):
         spans = split_sentences(chunk.text)
         units = [
             EvidenceUnit(f"{chunk.doc_id}:{chunk.start + s}-{chunk.start + e}", chunk.doc_id, chunk.start + s,
-                         chunk.start + e, chunk.text[s:e], "sentence", chunk.section)
+                         chunk.start + e, chunk.text[s:e], "sentence", chunk.section,
+                         paragraph=chunk.text.count("\n", 0, s))  # lines of this chunk: enough to tell touching units apart
             for s, e in spans
         ]
         missing = [u.text for u in units if u.text not in self._vectors]

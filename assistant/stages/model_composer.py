@@ -23,6 +23,7 @@ With the unit's text repeated in the request it still did, and added years no un
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -125,8 +126,10 @@ class ModelComposer(Stage):
     class Config:
         lead_tokens: int = 96  # one sentence; bounds a rambling model
         # One unit's English translation: a unit of up to ~220 Chinese characters takes ~170 tokens
-        # in English; a cap, not a cost (a translation ends when the sentence does).
+        # in English; a cap, not a cost (a translation ends when the sentence does). A longer unit
+        # (sentences joined into one span) gets tokens_per_char for each of its characters.
         tokens_per_unit: int = 200
+        tokens_per_char: float = 0.9
         # Constrain output with llama.cpp grammars where the chat model takes them (see above).
         constrain: bool = True
         # Off for the bundled 1.5B model: on the dev set it answered NO_ANSWER to English
@@ -152,6 +155,8 @@ class ModelComposer(Stage):
             raise ValueError(f"translator must be a LangChain BaseChatModel, got {type(translator).__name__}")
         if self.config.lead_tokens < 8 or self.config.tokens_per_unit < 8:
             raise ValueError("lead_tokens and tokens_per_unit must be at least 8")
+        if self.config.tokens_per_char <= 0:
+            raise ValueError(f"tokens_per_char must be positive, got {self.config.tokens_per_char}")
         self.chat_model = chat_model
         self.translator = translator if translator is not chat_model else None
 
@@ -216,10 +221,11 @@ class ModelComposer(Stage):
         that used up its budget was cut off (back to its last finished sentence); one the model
         ended is whole, whatever its last character."""
         reply, tokens = "", 0
-        for token in self._tokens(translation_messages(unit), self.config.tokens_per_unit, "translation", model):
+        budget = max(self.config.tokens_per_unit, math.ceil(len(unit.unit.text) * self.config.tokens_per_char))
+        for token in self._tokens(translation_messages(unit), budget, "translation", model):
             reply, tokens = reply + token, tokens + 1
             yield token
-        return whole_sentences(reply) if tokens >= self.config.tokens_per_unit else " ".join(reply.split())
+        return whole_sentences(reply) if tokens >= budget else " ".join(reply.split())
 
     def fallback_lead(self, state: AnswerState) -> list[Claim]:
         return self._extractive.lead(state.evidence)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_type import asked_years, expected_types, states
+from assistant.answer_type import asked_count, asked_years, expected_types, states
 
 
 @pytest.mark.parametrize("question, kinds", [
@@ -51,3 +51,22 @@ def test_states_needs_the_kind_and_a_number_the_question_does_not_give():
 ])
 def test_asked_years(question, years):
     assert asked_years(question) == years
+
+
+@pytest.mark.parametrize("question, count", [
+    ("安晓明认为“一带一路”数字经济合作面临哪四重挑战？", 4),
+    ("推进全球数字治理体系建设需要处理好哪三对关系？", 3),
+    ("数字化驱动全球化转型的四大动因是什么？", 4),
+    ("Which five sub-topics does the 2022 white paper focus on?", 5),
+    ("What are the four pillars of the Indo-Pacific Economic Framework?", 4),
+    ("What are the 3 main channels?", 3),
+    # a count that names something, a source, or a compound, asks for no number of parts
+    ("中国支持高质量共建“一带一路”的八项行动是在何时宣布的？", None),
+    ("八项行动里提到的全球数字贸易博览会在哪个城市举办？", None),
+    ("Which two reports mention DEPA?", None),
+    ("哪两份报告提到了DEPA？", None),
+    ("Explain the OECD/G20 BEPS two-pillar approach.", None),
+    ("《“十四五”数字经济发展规划》提出了哪些目标？", None),
+])
+def test_asked_count(question, count):
+    assert asked_count(question) == count

@@ -262,3 +262,19 @@ def test_the_chat_model_as_its_own_translator_is_one_model(scripted):
     assert ModelComposer(model, translator=model).models == [model]
     with pytest.raises(ValueError, match="translator must be a LangChain BaseChatModel"):
         ModelComposer(model, translator="qwen")
+
+
+def test_a_long_unit_gets_a_translation_budget_for_its_length(scripted):
+    from assistant.answer import Evidence
+    from ingest.evidence_units import EvidenceUnit
+
+    model = scripted(lambda m: "Cooperation grew.")
+    composer = ModelComposer(model)
+    for chars, budget in ((60, 200), (440, 396)):  # joined sentences: 0.9 tokens a character
+        text = "数" * chars
+        unit = Evidence(n=1, unit=EvidenceUnit(f"d:0-{chars}", "d", 0, chars, text, "sentence"), doc_title="d",
+                        page=None, score=1.0)
+        assert "".join(composer._translate(unit, model)) == "Cooperation grew."
+        assert model.calls[-1]["max_tokens"] == budget
+    with pytest.raises(ValueError, match="tokens_per_char"):
+        ModelComposer(model, ModelComposer.Config(tokens_per_char=0))

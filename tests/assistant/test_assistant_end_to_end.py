@@ -70,6 +70,22 @@ def test_list_question_gets_the_items_not_only_the_heading(extractive):
     assert len(items) == 6 and len({n for c in items for n in c.cited}) == 6, "one citation per item"
 
 
+def test_a_section_title_brings_the_list_its_opening_paragraph_announces(extractive):
+    # doc 004: the title sits just before its chunk, and its paragraph ends "具体可以从以下五个方面着手。"
+    answer = extractive.ask("左鹏飞、陈静建议从哪几个方面推动数字经济赋能共建“一带一路”高质量发展？")
+    assert not answer.refused
+    items = [c.text for c in answer.citations if c.text[:2] in ("第一", "第二", "第三", "第四", "第五")]
+    assert [t[:2] for t in items] == ["第一", "第二", "第三", "第四", "第五"], answer.answer
+    assert "增强数字基建保障能力" in items[0] and "构筑数字安全防护屏障" in items[4]
+
+
+def test_a_list_of_another_size_than_the_question_asks_for_is_left_out(extractive):
+    # The heading of six challenges leads a list; the question asks for four, named in one sentence.
+    answer = extractive.ask("安晓明认为“一带一路”数字经济合作面临哪四重挑战？")
+    assert "合作基础、合作机制、合作动能、合作环境" in answer.answer
+    assert not [c for c in answer.claims if "挑战：" in c.text], answer.answer
+
+
 def test_cross_lingual_question_is_answered_with_its_amount(extractive):
     # Its best unit's cosine is under the same-language bar (0.50): the lower cross-lingual bar
     # and the money test let it through, with the amount the question asks for.

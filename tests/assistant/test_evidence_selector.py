@@ -16,20 +16,27 @@ def unit(text: str, *, paragraph: int = 3) -> EvidenceUnit:
 
 
 def test_a_context_sentence_and_the_unit_it_touches_become_one_span():
-    first, second, third = unit("WTO 电子商务诸边谈判取得积极进展。"), unit("截至 2022 年 9 月，谈判已扩员至 87 个。"), unit("谈判文本取得重要突破。")
-    joined = EvidenceSelector._join_context([(first, 0.4, "context"), (second, 0.7, "answer"), (third, 0.5, "answer")])
+    first, second = unit("WTO 电子商务诸边谈判取得积极进展。"), unit("截至 2022 年 9 月，谈判已扩员至 87 个。")
+    third = unit("谈判文本取得重要突破。", paragraph=4)
+    joined = EvidenceSelector._join_touching([(first, 0.4, "context"), (second, 0.7, "answer"), (third, 0.5, "answer")])
     assert [(u.text, role) for u, _, role in joined] == [(first.text + second.text, "answer"), (third.text, "answer")]
     span, score, _ = joined[0]
     assert TEXT[span.start:span.end] == span.text and score == 0.7
 
 
-def test_units_that_do_not_touch_or_are_both_answers_stay_apart():
+def test_two_answer_units_that_touch_are_one_span():
+    first, second = unit("WTO 电子商务诸边谈判取得积极进展。"), unit("截至 2022 年 9 月，谈判已扩员至 87 个。")
+    joined = EvidenceSelector._join_touching([(first, 0.6, "answer"), (second, 0.7, "answer")])
+    assert [(u.text, role) for u, _, role in joined] == [(first.text + second.text, "answer")]
+
+
+def test_units_that_do_not_touch_or_are_list_items_stay_apart():
     first, third = unit("WTO 电子商务诸边谈判取得积极进展。"), unit("谈判文本取得重要突破。")
-    assert len(EvidenceSelector._join_context([(first, 0.4, "context"), (third, 0.7, "answer")])) == 2
+    assert len(EvidenceSelector._join_touching([(first, 0.4, "context"), (third, 0.7, "answer")])) == 2
     second = unit("截至 2022 年 9 月，谈判已扩员至 87 个。")
-    assert len(EvidenceSelector._join_context([(first, 0.6, "answer"), (second, 0.7, "answer")])) == 2
+    assert len(EvidenceSelector._join_touching([(first, 0.6, "answer"), (second, 0.7, "item")])) == 2
     other_paragraph = unit("截至 2022 年 9 月，谈判已扩员至 87 个。", paragraph=4)
-    assert len(EvidenceSelector._join_context([(first, 0.4, "context"), (other_paragraph, 0.7, "answer")])) == 2
+    assert len(EvidenceSelector._join_touching([(first, 0.4, "context"), (other_paragraph, 0.7, "answer")])) == 2
 
 
 def test_a_clause_ending_in_a_semicolon_brings_the_clauses_up_to_its_full_stop():

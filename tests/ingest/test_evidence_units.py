@@ -60,6 +60,33 @@ def test_ordinal_lists_first_second(segmented):
     assert first.kind == second.kind == "list_item" and first.lead == second.lead is not None
 
 
+def test_a_new_first_item_starts_a_list_of_its_own(segmented):
+    # The report's three 第一…第N lists (achievements, prospects, proposals) used to merge into one.
+    _, units = segmented["004_aeb844f2ba35a293"]
+    lead = find(units, "具体可以从以下五个方面着手")
+    items = [u for u in units if u.lead == lead.unit_id]
+    assert [u.text[:2] for u in items] == ["第一", "第二", "第三", "第四", "第五"]
+    assert find(units, "第一，增强数字基建保障能力").lead == lead.unit_id
+    assert find(units, "第一，推动共建国家加强区域性数字政策协调").lead != lead.unit_id
+
+
+def test_lists_nested_in_a_list_of_headings_are_found(segmented):
+    # "，一是…" opens a list inside the sentence that leads it, within a （一）（二） section.
+    _, units = segmented["001_a71dc65f29895d41"]
+    lead = find(units, "GATS 应对电子商务议题有较大局限性，一是")
+    items = [u for u in units if u.lead == lead.unit_id]
+    assert [u.text[:2] for u in items] == ["二是", "三是"]
+
+
+def test_paragraphs_opening_in_parallel_are_a_list(segmented):
+    _, units = segmented["000_be7b19c0fddba15e"]
+    lead = find(units, "因此国际社会需要构建全方位的治理机制")
+    items = [u for u in units if u.lead == lead.unit_id]
+    assert [u.text for u in items] == ["政治层面，增强国家间互信。", "经济层面，制定国际数字贸易规则。",
+                                       "法律层面，开展法律协调与增强透明度。", "技术层面，完善国际化标准体系。"]
+    assert all(u.kind == "list_item" for u in items)
+
+
 def test_captions_source_notes_and_contents_lines_are_never_answers(segmented):
     _, units = segmented["003_12112d1d53d7aa15"]
     assert find(units, "表1 我国数字服务贸易额规模及份额").kind == "caption"

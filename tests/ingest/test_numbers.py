@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.numbers import english_numbers, format_amount, numbers_in, numbers_in_any_notation
+from ingest.numbers import english_numbers, format_amount, numbers_in, numbers_in_any_notation, small_count
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,9 @@ def test_text_without_numbers_is_unchanged():
 def test_numbers_in_any_notation_covers_both_notations():
     assert {"90.3", "903000"} <= numbers_in_any_notation("韩国新政将创造90.3万个就业岗位")
     assert numbers_in("from 53.57 to 1,767.23 TBPS") == {"53.57", "1767.23"}
+
+
+@pytest.mark.parametrize("word, count", [("四", 4), ("两", 2), ("十", 10), ("4", 4), ("Four", 4), ("ten", 10),
+                                         ("十一", None), ("several", None), ("", None)])
+def test_small_count(word, count):
+    assert small_count(word) == count
