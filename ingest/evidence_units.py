@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ingest.document import Chunk, Document
@@ -238,10 +238,8 @@ def _link_lists(units: list[EvidenceUnit], text: str) -> list[EvidenceUnit]:
                 j += 1
             if lead is not None and (len(items) >= 2 or (inline and items)):
                 for k in items:
-                    item = out[k]
-                    kind = item.kind if item.kind == "heading" else "list_item"
-                    out[k] = EvidenceUnit(item.unit_id, item.doc_id, item.start, item.end, item.text, kind,
-                                          item.section, lead.unit_id, item.paragraph)
+                    out[k] = replace(out[k], kind=out[k].kind if out[k].kind == "heading" else "list_item",
+                                     lead=lead.unit_id)
         i += 1  # on from the next unit, not the last item: lists nest (一是 inside a （一） section)
     return _link_parallel(out)
 
@@ -251,25 +249,18 @@ def _link_parallel(units: list[EvidenceUnit]) -> list[EvidenceUnit]:
     "法律层面，…"), with no ordinal marker: each opening sentence is an item of a list led by
     the unit before the run."""
     out = list(units)
-    openers = [i for i, u in enumerate(out) if u.kind == "sentence" and u.lead is None
-               and (i == 0 or out[i - 1].paragraph != u.paragraph)]
-
-    def category(i: int) -> str | None:
-        match = _PARALLEL_OPENER.match(out[i].text.strip())
-        return match.group(1)[-2:] if match else None
-
+    heads = {i: match.group(1) for i, u in enumerate(out)  # paragraph-opening sentences -> opening phrase
+             if u.kind == "sentence" and u.lead is None and (i == 0 or out[i - 1].paragraph != u.paragraph)
+             and (match := _PARALLEL_OPENER.match(u.text.strip()))}
     run: list[int] = []
-    for i in openers + [None]:
-        if run and (i is None or category(i) != category(run[0]) or out[i].paragraph != out[run[-1]].paragraph + 1):
-            heads = {_PARALLEL_OPENER.match(out[k].text.strip()).group(1) for k in run}
+    for i in [*heads, None]:
+        if run and (i is None or heads[i][-2:] != heads[run[0]][-2:] or out[i].paragraph != out[run[-1]].paragraph + 1):
             lead = _lead_before(out, run[0])
-            if len(run) >= _MIN_PARALLEL and len(heads) == len(run) and lead is not None:
+            if len(run) >= _MIN_PARALLEL and len({heads[k] for k in run}) == len(run) and lead is not None:
                 for k in run:
-                    item = out[k]
-                    out[k] = EvidenceUnit(item.unit_id, item.doc_id, item.start, item.end, item.text, "list_item",
-                                          item.section, lead.unit_id, item.paragraph)
+                    out[k] = replace(out[k], kind="list_item", lead=lead.unit_id)
             run = []
-        if i is not None and category(i) is not None:
+        if i is not None:
             run.append(i)
     return out
 

@@ -28,6 +28,7 @@ from index.evidence_store import EvidenceStore
 from ingest.document import Chunk
 from ingest.evidence_units import EvidenceUnit
 from ingest.language import detect_language
+from ingest.numbers import small_count
 from ingest.sentence_splitter import split_sentences
 
 # A unit opening like this continues the sentence before it (its subject is there).
@@ -38,7 +39,6 @@ _CONNECTIVE = re.compile(
 _CLAUSE_ENDS = ("；", ";", "：", ":")
 # A count of parts named in a sentence: "…三对关系", "…等四重挑战", "…七大方向".
 _COUNTED = re.compile(r"([两二三四五六七八九十]|\d{1,2})\s*(?:对|大|个|项|重|类|种|点|条|方面|领域|方向|支柱)")
-_CN_COUNT = {c: n for n, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 _CLAUSE_BREAK = re.compile(r"[，,：:；;。！？]")
 
 
@@ -46,7 +46,7 @@ def enumerates_inline(text: str) -> bool:
     """Whether a sentence itself names the parts it counts ("处理好A、B、C三对关系"): the list
     that follows it then elaborates on each part, and the sentence alone answers "which N …"."""
     for match in _COUNTED.finditer(text):
-        count = int(match.group(1)) if match.group(1).isdigit() else _CN_COUNT[match.group(1)]
+        count = small_count(match.group(1))
         clause = _CLAUSE_BREAK.split(text[: match.start()])[-1]
         if count >= 2 and clause.count("、") + 1 >= count:
             return True
