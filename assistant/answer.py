@@ -84,7 +84,6 @@ class Answer:
     backend: str = ""
     unsupported: list[str] = field(default_factory=list)  # claims dropped by verification
     refusal_reason: RefusalReason | None = None
-    answer_probability: float | None = None  # the model's check that the evidence answers
     final: bool = True  # False for the instant preview the UI shows before the model's answer
     notes: list[str] = field(default_factory=list)  # e.g. "the question was truncated"
 
@@ -97,7 +96,6 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
-            "answer_probability": self.answer_probability,
             "backend": self.backend,
             "claims": [c.to_dict() for c in self.claims],
             "citations": [c.to_dict() for c in self.citations],

@@ -32,7 +32,6 @@ class AnswerState:
     claims: list[Claim] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     refusal: RefusalReason | None = None
-    answer_probability: float | None = None  # the model's "yes, the evidence answers" (compose)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)

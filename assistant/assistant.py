@@ -186,8 +186,7 @@ class Assistant:
         timings = {**state.timings, "total": time.perf_counter() - state.started}
         common = dict(question=state.question, language=state.language,
                       standalone_question=state.standalone or state.question,
-                      timings=timings, backend=backend, final=final, notes=list(state.notes),
-                      answer_probability=state.answer_probability)
+                      timings=timings, backend=backend, final=final, notes=list(state.notes))
         if state.refusal is not None:
             return Answer(answer=labels_for(state.language).refusal_for(state.refusal), refused=True,
                           refusal_reason=state.refusal, passages=state.results[:5],

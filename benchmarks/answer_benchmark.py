@@ -6,7 +6,6 @@
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
     python benchmarks/answer_benchmark.py rank [--query-prompt TEXT] [--unit-title]  # unit ranking P@1/P@3
     python benchmarks/answer_benchmark.py check [--top 3]                # the local model's yes/no on the top units
-    python benchmarks/answer_benchmark.py answers                         # the composer's "does the evidence answer?" bar
     python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
 
 ``select`` runs the extractive pipeline and reports, per language, how often the selected units
@@ -360,41 +359,6 @@ def check(args: argparse.Namespace) -> None:
               f"| {mean(r['all_no'] for r in part if not r['answerable']):.3f} |")
 
 
-# ---------------------------------------------------------------------------------- answers
-def answers(args: argparse.Namespace) -> None:
-    """Refusal rates of the gate together with the composer's check at each bar: the local
-    model's probability that the selected evidence answers the question (``ModelComposer.
-    answer_probability``), asked of every question the gate lets through."""
-    from assistant.answer_state import AnswerState
-    from assistant.stages.model_composer import ModelComposer
-
-    settings = load_settings({"data_dir": args.data_dir})
-    assistant = make_assistant(settings, "local")
-    composer = next(s for s in assistant.pipeline.stages if isinstance(s, ModelComposer))
-    rows, seconds = [], []
-    for item in load_items(args.dataset)[: args.limit or None]:
-        answer = assistant.preview(item["question"], item.get("history", []))
-        probability = None
-        if not answer.refused:
-            state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
-                                results=list(answer.passages), evidence=list(answer.evidence))
-            probability = composer.answer_probability(state)
-            seconds.append(state.timings["check"])
-        rows.append({"id": item["id"], "lang": item["lang"], "answerable": bool(item["evidence"]),
-                     "gate": answer.refused, "p": probability})
-        if args.verbose:
-            print(json.dumps(rows[-1]), flush=True)
-    print(f"{len(seconds)} checks, {statistics.median(seconds):.1f} s each (median)")
-    print("| lang | bar | unanswerable refused | answerable refused |")
-    print("|---|---|---|---|")
-    for lang in ("zh", "en"):
-        part = [r for r in rows if r["lang"] == lang]
-        for bar in (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-            refused = [r["gate"] or (r["p"] is not None and r["p"] < bar) for r in part]
-            print(f"| {lang} | {bar:.2f} | {mean(x for x, r in zip(refused, part) if not r['answerable']):.3f} "
-                  f"| {mean(x for x, r in zip(refused, part) if r['answerable']):.3f} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, default=DEV)
@@ -424,9 +388,6 @@ def main() -> None:
     c.add_argument("--top", type=int, default=3)
     c.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
     c.set_defaults(func=check)
-    a = sub.add_parser("answers")
-    a.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
-    a.set_defaults(func=answers)
     args = parser.parse_args()
     args.func(args)
 

@@ -151,7 +151,6 @@ class SuiteRunner:
             "answer": answer.answer,
             "refused": bool(answer.refused),
             "refusal_reason": getattr(answer, "refusal_reason", None),
-            "answer_probability": getattr(answer, "answer_probability", None),
             "claims": [c.to_dict() for c in getattr(answer, "claims", [])],
             "backend": getattr(answer, "backend", ""),
             "retrieval_source": source,

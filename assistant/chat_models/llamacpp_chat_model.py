@@ -152,8 +152,7 @@ class LlamaCppChatModel(BaseChatModel):
         }
         if stop:
             request["stop"] = list(stop)
-        # Constrained output (llama.cpp), and the first tokens' probabilities as OpenAI gives them.
-        for key in ("response_format", "json_schema", "grammar", "logprobs", "top_logprobs"):
+        for key in ("response_format", "json_schema", "grammar"):  # constrained output (llama.cpp)
             if kwargs.get(key) is not None:
                 request[key] = kwargs[key]
         return request
@@ -177,8 +176,7 @@ class LlamaCppChatModel(BaseChatModel):
         choice = response["choices"][0]
         message = AIMessage(
             content=choice["message"].get("content") or "",
-            response_metadata={"finish_reason": choice.get("finish_reason"), "timings": response.get("timings"),
-                               **({"logprobs": choice["logprobs"]} if choice.get("logprobs") else {})},
+            response_metadata={"finish_reason": choice.get("finish_reason"), "timings": response.get("timings")},
             usage_metadata=_usage(response.get("usage")),
         )
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
@@ -68,12 +67,6 @@ _TRANSLATE_SYSTEM = (
     "exactly. Output only the translation."
 )
 _QUESTION = {"zh": "问题：", "en": "Question: "}
-# The check is the lead's prompt with one question added: the lead then reads only the tail.
-_CHECK = {
-    "zh": "\n\n证据是否回答了这个问题？只回答“是”或“否”。",
-    "en": "\n\nDoes the evidence answer the question? Reply yes or no.",
-}
-_YES, _NO = frozenset({"yes", "是"}), frozenset({"no", "否"})
 # llama.cpp grammars: one line; in English text, no CJK characters or full-width punctuation.
 _NOT_CHINESE = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _GRAMMAR = {
@@ -98,27 +91,6 @@ def lead_messages(language: str, question: str, evidence: list[Evidence], *, may
         SystemMessage(system),
         HumanMessage(f"<evidence>\n{block}\n</evidence>\n\n{_QUESTION[language]}{question}"),
     ]
-
-
-def check_messages(language: str, question: str, evidence: list[Evidence]) -> list[BaseMessage]:
-    system, human = lead_messages(language, question, evidence)
-    return [system, HumanMessage(f"{human.content}{_CHECK[language]}")]
-
-
-def yes_probability(logprobs: dict | None) -> float | None:
-    """P(yes) / (P(yes) + P(no)) from the first token's alternatives (OpenAI's ``logprobs``
-    shape; "Yes", "yes", "是" all count), or ``None`` when neither answer is among them."""
-    content = (logprobs or {}).get("content") or []
-    if not content:
-        return None
-    yes = no = 0.0
-    for alternative in content[0].get("top_logprobs") or []:
-        word = str(alternative.get("token", "")).strip().lower()
-        if word in _YES:
-            yes += math.exp(alternative["logprob"])
-        elif word in _NO:
-            no += math.exp(alternative["logprob"])
-    return yes / (yes + no) if yes + no > 0 else None
 
 
 def translation_messages(unit: Evidence) -> list[BaseMessage]:
@@ -169,11 +141,6 @@ class ModelComposer(Stage):
         # precision 0.712 -> 0.812, key facts 0.782 -> 0.750, compose p50 26.3 -> 24.9 s
         # (held-out: 0.744 -> 0.885, 0.897 -> 0.872, 23.8 -> 15.9 s); evals/README.md.
         translate_uncited: bool = False
-        # Before the lead, the model is asked whether the evidence answers the question, and its
-        # probability of "yes" (first token, from logprobs) under this bar refuses
-        # ("model_no_answer"). 0 never asks.
-        min_answer_probability: float = 0.0
-        check_alternatives: int = 10  # first-token alternatives read for "yes" and "no"
 
     def __init__(self, chat_model: BaseChatModel, config: Config | None = None, *, english_title=None,
                  translator: BaseChatModel | None = None):
@@ -188,10 +155,6 @@ class ModelComposer(Stage):
             raise ValueError(f"translator must be a LangChain BaseChatModel, got {type(translator).__name__}")
         if self.config.lead_tokens < 8 or self.config.tokens_per_unit < 8:
             raise ValueError("lead_tokens and tokens_per_unit must be at least 8")
-        if not 0.0 <= self.config.min_answer_probability <= 1.0:
-            raise ValueError(f"min_answer_probability is a probability in [0, 1], got {self.config.min_answer_probability}")
-        if not 1 <= self.config.check_alternatives <= 20:
-            raise ValueError(f"check_alternatives must be 1-20, got {self.config.check_alternatives}")
         if self.config.tokens_per_char <= 0:
             raise ValueError(f"tokens_per_char must be positive, got {self.config.tokens_per_char}")
         self.chat_model = chat_model
@@ -208,11 +171,6 @@ class ModelComposer(Stage):
 
     def stream(self, state: AnswerState) -> Generator[str, None, AnswerState]:
         language = state.language
-        if self.config.min_answer_probability > 0:
-            state.answer_probability = self.answer_probability(state)
-            if state.answer_probability is not None and state.answer_probability < self.config.min_answer_probability:
-                state.refusal = "model_no_answer"
-                return state
         messages = lead_messages(language, state.standalone or state.question, state.evidence,
                                  may_refuse=self.config.trust_model_refusal)
         holdback = MarkerHoldback(self._tokens(messages, self.config.lead_tokens, language))
@@ -247,18 +205,6 @@ class ModelComposer(Stage):
                 claims.append(Claim(e.text, (e.n,)))
         state.claims = claims
         return state
-
-    def answer_probability(self, state: AnswerState) -> float | None:
-        """The model's probability that the evidence answers the question (``None`` when the
-        chat model gives no logprobs, or answers neither yes nor no)."""
-        started = time.perf_counter()
-        messages = check_messages(state.language, state.standalone or state.question, state.evidence)
-        try:
-            reply = self.chat_model.invoke(messages, max_tokens=1, logprobs=True,
-                                           top_logprobs=self.config.check_alternatives)
-        finally:
-            state.timings["check"] = time.perf_counter() - started
-        return yes_probability(reply.response_metadata.get("logprobs"))
 
     def _claimed_units(self, state: AnswerState, lead: Claim | None) -> list[Evidence]:
         """The units shown as claims after the lead: all of them in Chinese (quoted, free of

@@ -75,15 +75,13 @@ class LexicalRetriever(BaseRetriever):
 
 
 class ScriptedChatModel(BaseChatModel):
-    """Replies with ``reply(messages)``, streamed in small pieces; records every prompt. With
-    ``logprobs``, a reply asked for logprobs carries ``logprobs(messages)`` as OpenAI's does."""
+    """Replies with ``reply(messages)``, streamed in small pieces; records every prompt."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     reply: Callable[[list[BaseMessage]], str]
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
     calls: list[dict[str, Any]] = Field(default_factory=list)
-    logprobs: Callable[[list[BaseMessage]], dict[str, Any]] | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -92,9 +90,7 @@ class ScriptedChatModel(BaseChatModel):
     def _generate(self, messages, stop=None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs):
         self.prompts.append(messages)
         self.calls.append(kwargs)
-        metadata = {"logprobs": self.logprobs(messages)} if self.logprobs and kwargs.get("logprobs") else {}
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply(messages),
-                                                                        response_metadata=metadata))])
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply(messages)))])
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
         self.prompts.append(messages)

@@ -278,35 +278,3 @@ def test_a_long_unit_gets_a_translation_budget_for_its_length(scripted):
         assert model.calls[-1]["max_tokens"] == budget
     with pytest.raises(ValueError, match="tokens_per_char"):
         ModelComposer(model, ModelComposer.Config(tokens_per_char=0))
-
-
-def test_the_models_check_refuses_under_its_bar_before_any_lead(retriever, embeddings, scripted):
-    model = scripted("不应写出")
-    model.logprobs = lambda _messages: {"content": [{"token": "否", "logprob": -0.1,
-                                                      "top_logprobs": [{"token": "否", "logprob": -0.1},
-                                                                       {"token": "是", "logprob": -2.4}]}]}
-    checking = ModelComposer(model, ModelComposer.Config(min_answer_probability=0.5))
-    assistant = make(retriever, embeddings, model, model_composer=checking)
-    items = list(assistant.stream("日本在哪一年设立了数字厅？"))
-    final = items[-1]
-    assert not any(isinstance(i, str) for i in items)
-    assert final.refused and final.refusal_reason == "model_no_answer"
-    assert final.answer_probability == pytest.approx(0.0911, abs=1e-3) and "check" in final.timings
-    assert len(model.calls) == 1 and model.calls[0]["max_tokens"] == 1 and model.calls[0]["logprobs"]
-    assert final.to_dict()["answer_probability"] == final.answer_probability
-
-
-def test_the_models_check_above_its_bar_lets_the_lead_be_written(retriever, embeddings, scripted):
-    model = scripted("日本在2021年设立了数字厅[1]。")
-    model.logprobs = lambda _messages: {"content": [{"token": "是", "logprob": -0.05, "top_logprobs": [
-        {"token": "是", "logprob": -0.05}, {"token": "否", "logprob": -3.0}]}]}
-    checking = ModelComposer(model, ModelComposer.Config(min_answer_probability=0.5))
-    final = make(retriever, embeddings, model, model_composer=checking).ask("日本在哪一年设立了数字厅？")
-    assert not final.refused and final.answer_probability > 0.9
-    assert len(model.prompts) == 2, "the check, then the lead"
-
-
-@pytest.mark.parametrize("bar", [-0.1, 1.5])
-def test_the_check_bar_is_a_probability(scripted, bar):
-    with pytest.raises(ValueError, match="min_answer_probability"):
-        ModelComposer(scripted("x"), ModelComposer.Config(min_answer_probability=bar))
