@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.numbers import english_numbers, numbers_in, numbers_in_any_notation, small_count
+from ingest.numbers import arabic_numerals, english_numbers, numbers_in, numbers_in_any_notation, small_count
 
 _ASKS = {
     "figure": re.compile(
@@ -72,6 +72,7 @@ def states(kind: str, text: str, *, given: str = "") -> bool:
     if kind not in _STATES:
         raise ValueError(f"unknown answer type {kind!r}; expected one of {sorted(_STATES)}")
     known = numbers_in(given) | numbers_in(english_numbers(given))
+    text = arabic_numerals(text)  # "七个国家", "三成" state figures too
     values = [text] if kind == "figure" else [m.group() for m in _STATES[kind].finditer(text)]
     return any(numbers_in_any_notation(value) - known for value in values if _STATES["figure"].search(value))
 

@@ -37,6 +37,60 @@ _QUALIFIERS = {"超过": "over", "多于": "over", "逾": "over", "将近": "nea
                "约": "about", "大约": "about"}
 _PERCENT_WORD = re.compile(r"百分之(\d+(?:\.\d+)?)")
 
+# Numbers written in Chinese characters ("七个国家", "三成", "百分之三十五", "二〇二〇年"). Only a
+# numeral before a counter or a scale is read as a number: on its own "一" is also "a" and part
+# of words ("一带一路", "统一"), so a lone 一 is left alone, and an ordinal ("第三") is not a count.
+_CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL = "[〇零一二两三四五六七八九十百千]"
+_CN_COUNTED = re.compile(
+    rf"(?<![第之统唯进单初周星])(?P<num>{_CN_NUMERAL}{{1,6}})(?=\s*[多余]?\s*(?:个|项|家|国|次|位|名|倍|台|条|所|人|类|种|"
+    r"方面|领域|份|批|届|轮|座|套|款|部|年|万|亿))"
+)
+_CN_TENTHS = re.compile(r"(?<![〇零一二两三四五六七八九十])(?P<num>[一二三四五六七八九])成(?![为立功长员本果熟不型就])")
+_CN_PERCENT = re.compile(rf"百分之(?P<num>{_CN_NUMERAL}{{1,4}})")
+
+
+def chinese_number(word: str) -> int | None:
+    """The value of a numeral in Chinese characters: "七" 7, "十一" 11, "三百二十" 320, "二〇二〇"
+    2020 (digit by digit); ``None`` for a range ("三四") or anything else."""
+    if not word or any(c not in _CN_DIGIT and c not in _CN_UNIT for c in word):
+        return None
+    if not any(c in _CN_UNIT for c in word):
+        if len(word) == 1:
+            return _CN_DIGIT[word]
+        return int("".join(str(_CN_DIGIT[c]) for c in word)) if set(word) & {"〇", "零"} else None
+    total, digit = 0, None
+    for c in word:
+        if c in _CN_UNIT:
+            total += (1 if digit is None else digit) * _CN_UNIT[c]
+            digit = None
+        elif _CN_DIGIT[c] == 0:
+            continue  # "一百零五"
+        elif digit is not None:
+            return None
+        else:
+            digit = _CN_DIGIT[c]
+    return total + (digit or 0)
+
+
+def arabic_numerals(text: str) -> str:
+    """``text`` with its counted Chinese numerals in digits: "七个国家" -> "7个国家", "三成" -> "30%",
+    "百分之三十五" -> "35%", "二〇二〇年" -> "2020年". Counts under 2 stay in words."""
+    def counted(match: re.Match) -> str:
+        value = chinese_number(match["num"])
+        idiom = match["num"] == "两" and text.startswith("国", match.end())  # "中美两国": both, not a count
+        return str(value) if value is not None and value >= 2 and not idiom else match[0]
+
+    def percent(match: re.Match, scale: int) -> str:
+        value = chinese_number(match["num"])
+        return f"{value * scale}%" if value is not None else match[0]
+
+    text = _CN_PERCENT.sub(lambda m: percent(m, 1), text)
+    text = _CN_TENTHS.sub(lambda m: percent(m, 10), text)
+    return _CN_COUNTED.sub(counted, text)
+
 
 def format_amount(value: Decimal) -> str:
     """``value`` in English words for large magnitudes: 903000 -> "903,000",
@@ -84,6 +138,7 @@ def _month_day(match: re.Match) -> str:
 
 def english_numbers(text: str) -> str:
     """``text`` with Chinese-notation amounts, dates, years and counts in English notation."""
+    text = arabic_numerals(text)
     text = _PERCENT_WORD.sub(r"\1%", text)
     text = _QUALIFIER.sub(lambda m: f" {_QUALIFIERS[m['q']]} ", text)
     text = _SCALED.sub(_scaled, text)

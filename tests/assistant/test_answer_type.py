@@ -37,6 +37,14 @@ def test_states_needs_the_kind_and_a_number_the_question_does_not_give():
         states("place", "北京")
 
 
+def test_a_figure_in_chinese_numerals_is_stated():
+    # data/reports/001: a count written in characters answers "多少个" (the gate refused it before).
+    assert states("figure", "巴西在发展中国家中提案最为积极，先后单独及联合提交三个议案。", given="巴西提交了多少个议案？")
+    assert states("percent", "约三成企业受到影响。")
+    assert not states("figure", "中国提出八项行动。", given="八项行动是何时宣布的？")  # the question's own count
+    assert not states("figure", "共建“一带一路”进一步走深走实。")
+
+
 @pytest.mark.parametrize("question, years", [
     ("2021年全球跨国并购规模是多少？", {"2021"}),
     ("How many platforms were worth more than $10 billion at the end of 2023?", {"2023"}),

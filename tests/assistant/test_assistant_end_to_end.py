@@ -103,6 +103,13 @@ def test_question_asking_for_a_value_the_reports_omit_is_refused(extractive, que
     assert answer.refused and answer.refusal_reason == "no_evidence"
 
 
+def test_a_count_written_in_characters_answers_a_how_many_question(extractive):
+    # data/reports/001 writes the count in characters ("三个议案"); the gate asked for a digit.
+    answer = extractive.ask("在WTO电子商务谈判中，巴西单独及联合提交了多少个议案？")
+    assert not answer.refused, answer.refusal_reason
+    assert any("三个议案" in c.text for c in answer.citations), answer.answer
+
+
 def test_cover_page_fact(extractive):
     answer = extractive.ask("《新冠疫情危机下全球数字经济发展与合作新前景》的出品方是哪家机构？")
     assert not answer.refused

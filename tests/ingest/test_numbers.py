@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.numbers import english_numbers, format_amount, numbers_in, numbers_in_any_notation, small_count
+from ingest.numbers import (
+    arabic_numerals, chinese_number, english_numbers, format_amount, numbers_in, numbers_in_any_notation, small_count,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +51,35 @@ def test_numbers_in_any_notation_covers_both_notations():
                                          ("十一", None), ("several", None), ("", None)])
 def test_small_count(word, count):
     assert small_count(word) == count
+
+
+@pytest.mark.parametrize("word, value", [
+    ("七", 7), ("十", 10), ("十一", 11), ("二十", 20), ("三百二十五", 325), ("一百零五", 105), ("两千", 2000),
+    ("二〇二〇", 2020), ("二零二三", 2023), ("三四", None), ("七a", None), ("", None),
+])
+def test_chinese_number(word, value):
+    assert chinese_number(word) == value
+
+
+@pytest.mark.parametrize("chinese, digits", [
+    # data/reports/001: "先后单独及联合提交三个议案"; 003: "这种机会争夺包括三个层面"
+    ("先后单独及联合提交三个议案", "先后单独及联合提交3个议案"),
+    ("这种机会争夺包括三个层面。", "这种机会争夺包括3个层面。"),
+    ("约三成企业", "约30%企业"), ("九成以上", "90%以上"), ("百分之三十五", "35%"),
+    ("二〇二〇年", "2020年"), ("十余个国家", "10余个国家"), ("三万人", "3万人"),
+])
+def test_counted_chinese_numerals_become_digits(chinese, digits):
+    assert arabic_numerals(chinese) == digits
+
+
+@pytest.mark.parametrize("text", [
+    "一带一路", "进一步统一大市场", "第三个阶段", "一个重要方面", "三四个国家", "十四五规划", "一成不变",
+    "三成员国", "中美两国", "这三大挑战",
+])
+def test_words_that_only_look_like_counts_stay_in_words(text):
+    assert arabic_numerals(text) == text
+
+
+def test_english_notation_and_number_sets_read_chinese_numerals():
+    assert english_numbers("与七个国家共同发起") == "与 7 国家共同发起"
+    assert {"3"} <= numbers_in_any_notation("先后单独及联合提交三个议案")
