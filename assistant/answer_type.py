@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.language import detect_language
 from ingest.numbers import arabic_numerals, english_numbers, numbers_in, numbers_in_any_notation, small_count
 
 _ASKS = {
@@ -58,6 +59,10 @@ _ASKED_COUNT = re.compile(
     r"哪\s*([两二三四五六七八九十]|\d{1,2})\s*[\u4e00-\u9fff]|([两二三四五六七八九十])大[\u4e00-\u9fff]"
     r"|\b(?:which|what|the)\s+(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:[a-z-]+\s+)?[a-z-]+s\b",
     re.IGNORECASE)
+# What a Chinese question names in a form the reports would print as is: a word in Latin script
+# ("mBridge", "DEPA", "G20") or a quoted or book-title term (“数字丝绸之路”, 《…》).
+_LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9](?![A-Za-z0-9])")
+_NAMED = re.compile(r"《([^》]{2,40})》|“([^”]{2,20})”")
 _COUNTED_SOURCES = re.compile(r"(?:reports?|papers?|documents?|articles?)$|[份篇]", re.IGNORECASE)  # "which two reports"
 
 
@@ -82,6 +87,15 @@ def asked_years(question: str) -> set[str]:
     or sit inside a title or quotation."""
     reports = {year for match in _REPORT_YEAR.finditer(question) for year in _YEAR.findall(match.group())}
     return set(_YEAR.findall(_QUOTED.sub(" ", question))) - reports
+
+
+def named_terms(question: str) -> list[str]:
+    """The names a Chinese question gives in Latin script or between quotation marks or title
+    marks; none for an English question (its words are not the reports' words)."""
+    if detect_language(question) != "zh":
+        return []
+    quoted = [a or b for a, b in _NAMED.findall(question)]
+    return quoted + _LATIN_NAME.findall(_NAMED.sub(" ", question))
 
 
 def asked_count(question: str) -> int | None:

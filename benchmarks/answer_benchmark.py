@@ -113,7 +113,7 @@ def gate(args: argparse.Namespace) -> None:
     from assistant.stages.refusal_gate import RefusalGate
 
     open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-                 "require_answer_type": False, "require_asked_years": False}
+                 "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
     settings = load_settings({"data_dir": args.data_dir, "assistant.gate": open_gate})
     assistant = make_assistant(settings, "extractive")
     defaults = RefusalGate.Config()
@@ -136,7 +136,7 @@ def gate(args: argparse.Namespace) -> None:
             cells = []
             for values in (False, True):
                 config = {"min_unit_cosine": bar, "min_unit_cosine_cross_lingual": bar,
-                          "require_answer_type": values, "require_asked_years": values}
+                          "require_answer_type": values, "require_asked_years": values, "require_named_terms": values}
                 cells.append(mean(refused(answer, **config) for a, answer in part if not a))
                 cells.append(mean(refused(answer, **config) for a, answer in part if a))
             print(f"| {bar:.2f} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_type import asked_count, asked_years, expected_types, states
+from assistant.answer_type import asked_count, asked_years, expected_types, named_terms, states
 
 
 @pytest.mark.parametrize("question, kinds", [
@@ -43,6 +43,17 @@ def test_a_figure_in_chinese_numerals_is_stated():
     assert states("percent", "约三成企业受到影响。")
     assert not states("figure", "中国提出八项行动。", given="八项行动是何时宣布的？")  # the question's own count
     assert not states("figure", "共建“一带一路”进一步走深走实。")
+
+
+@pytest.mark.parametrize("question, names", [
+    ("《全球数字治理白皮书（2022年）》提到的mBridge项目是什么？", ["全球数字治理白皮书（2022年）", "mBridge"]),
+    ("“数字丝绸之路”建设进展如何？", ["数字丝绸之路"]),
+    ("G20和OECD在数字治理上有何进展？", ["G20", "OECD"]),
+    ("数字经济合作面临哪些挑战？", []),
+    ("How did PwC measure mobile payments in the Middle East?", []),  # English names are translated
+])
+def test_named_terms(question, names):
+    assert named_terms(question) == names
 
 
 @pytest.mark.parametrize("question, years", [

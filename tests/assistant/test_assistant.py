@@ -14,7 +14,8 @@ from assistant.stages.model_composer import REFUSAL_MARKER
 
 # The hash embedder's cosines are low: let the gate pass and let every unit compete.
 OPEN_GATE = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
-                                         require_answer_type=False, require_asked_years=False))
+                                         require_answer_type=False, require_asked_years=False,
+                                         require_named_terms=False))
 
 
 def make(retriever, embeddings, chat_model=None, **kwargs) -> Assistant:
@@ -184,6 +185,19 @@ def test_a_value_the_evidence_does_not_state_refuses_with_no_evidence(retriever,
     assert not make(retriever, embeddings, gate=values).ask("截至2022年底中国与多少个国家签署双边电子商务合作备忘录？").refused
     answer = make(retriever, embeddings, gate=values).ask(question)
     assert answer.refused and answer.refusal_reason == "no_evidence", answer.answer
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("ChatGPT对丝路电商有什么影响？", True),  # a name in Latin script no passage mentions
+    ("《数字欧洲计划》与丝路电商有何关系？", True),  # a title no passage, title or section mentions
+    ("“一带一路”数字经济国际合作倡议是哪一年发起的？", False),
+    ("丝路电商", False),
+])
+def test_a_chinese_question_naming_what_no_passage_mentions_refuses(retriever, embeddings, question, refused):
+    names = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
+                                           require_answer_type=False, require_asked_years=False))
+    answer = make(retriever, embeddings, gate=names).ask(question)
+    assert answer.refused is refused and answer.refusal_reason == ("no_evidence" if refused else None), answer.answer
 
 
 def test_stream_continues_from_the_preview_and_keeps_its_claims(retriever, embeddings, scripted):

@@ -110,6 +110,22 @@ def test_a_count_written_in_characters_answers_a_how_many_question(extractive):
     assert any("三个议案" in c.text for c in answer.citations), answer.answer
 
 
+@pytest.mark.parametrize("question", [
+    "报告如何评价ChatGPT对全球数字治理的影响？",  # none of the reports mentions these
+    "《数字欧洲计划》提出了哪些重点投资领域？",
+    "“元宇宙”会给“一带一路”数字经济合作带来哪些机遇？",
+])
+def test_a_question_naming_what_the_reports_never_mention_is_refused(extractive, question):
+    answer = extractive.ask(question)
+    assert answer.refused and answer.refusal_reason == "no_evidence", answer.answer
+
+
+def test_a_latin_name_the_reports_print_is_found(extractive):
+    answer = extractive.ask("阿里巴巴推动搭建的eWTP是什么平台？")  # data/reports/001: 世界电子贸易平台（eWTP）
+    assert not answer.refused, answer.refusal_reason
+    assert any("eWTP" in c.text for c in answer.citations), answer.answer
+
+
 def test_cover_page_fact(extractive):
     answer = extractive.ask("《新冠疫情危机下全球数字经济发展与合作新前景》的出品方是哪家机构？")
     assert not answer.refused
