@@ -30,7 +30,8 @@ CREATE TABLE units (
     section  TEXT NOT NULL,
     lead     TEXT,
     paragraph INTEGER NOT NULL,
-    text     TEXT NOT NULL
+    text     TEXT NOT NULL,
+    context  TEXT NOT NULL DEFAULT ''  -- embedded with the unit, never shown (a table row's caption)
 );
 """
 
@@ -119,9 +120,9 @@ class EvidenceStore:
         with sqlite3.connect(folder / self.FILENAME) as db:
             db.executescript(_SCHEMA)
             db.executemany(
-                'INSERT INTO units (position, unit_id, doc_id, start, "end", kind, section, lead, paragraph, text) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(i, u.unit_id, u.doc_id, u.start, u.end, u.kind, u.section, u.lead, u.paragraph, u.text)
+                'INSERT INTO units (position, unit_id, doc_id, start, "end", kind, section, lead, paragraph, text, context) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(i, u.unit_id, u.doc_id, u.start, u.end, u.kind, u.section, u.lead, u.paragraph, u.text, u.context)
                  for i, u in enumerate(self.units)],
             )
         db.close()
@@ -137,12 +138,15 @@ class EvidenceStore:
         folder = Path(folder)
         db = sqlite3.connect(f"file:{folder / cls.FILENAME}?mode=ro", uri=True)
         try:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(units)")}
+            context = "context" if "context" in columns else "''"  # a store written before units had one
             rows = db.execute(
-                'SELECT unit_id, doc_id, start, "end", kind, section, lead, paragraph, text FROM units ORDER BY position'
+                f'SELECT unit_id, doc_id, start, "end", kind, section, lead, paragraph, text, {context} FROM units '
+                "ORDER BY position"
             ).fetchall()
         finally:
             db.close()
-        units = [EvidenceUnit(r[0], r[1], r[2], r[3], r[8], r[4], r[5], r[6], r[7]) for r in rows]
+        units = [EvidenceUnit(r[0], r[1], r[2], r[3], r[8], r[4], r[5], r[6], r[7], r[9]) for r in rows]
         unknown = {u.kind for u in units} - KINDS
         if unknown:
             raise ValueError(f"evidence store has unknown unit kinds {sorted(unknown)}")

@@ -620,12 +620,13 @@ def _evidence(documents: list[StoredDocument], pipeline: Pipeline, embeddings: V
     if segmenter is None:
         return None
     units = [u for s in documents for u in segmenter.segment(s.document, s.chunks)]
-    known = {u.text: previous.vectors[i] for i, u in enumerate(previous.units)} if previous is not None else {}
-    missing = list(dict.fromkeys(u.text for u in units if u.text not in known))
+    known = ({u.embedding_text: previous.vectors[i] for i, u in enumerate(previous.units)}
+             if previous is not None else {})
+    missing = list(dict.fromkeys(u.embedding_text for u in units if u.embedding_text not in known))
     if missing:
         computed, _ = encode_documents_cached(embeddings, missing, cache, progress=progress, what="evidence units")
         known.update(zip(missing, computed.reshape(len(missing), embeddings.dimension)))
-    vectors = np.stack([known[u.text] for u in units]) if units else np.zeros((0, embeddings.dimension))
+    vectors = np.stack([known[u.embedding_text] for u in units]) if units else np.zeros((0, embeddings.dimension))
     return EvidenceStore(units, vectors.astype(np.float32))
 
 

@@ -47,6 +47,9 @@ _SOURCE_NOTE = re.compile(r"^(?:资料|数据)?来源[：:]|^注[：:]|^(?:Sourc
 _REFERENCE = re.compile(r"^[-–•]?\s*\d{1,3}\s*[、.．]?\s*(?:[A-Z][A-Za-z]|[\u4e00-\u9fff]{2,12}[，,]\s*[《“\"])|https?://|www\.")
 _TOC = re.compile(r"(?:[\t|]\s*\d{1,3}|[.…·]{3,}\s*\d{1,3})\s*$")
 _FRONT_LABEL = re.compile(r"_{3,}\s*$")
+# A table row written as "key value" cells ("排名 11，企业名称 阿里巴巴", see ingest.table_rows):
+# two cells are a row when the next or previous line has the same keys.
+_KEYED_CELL = re.compile(r"^([^，,\s]{1,12}) [^，,]{1,40}$")
 _TABLE_ROW = re.compile(r"^(?:[^，,\s]{1,12} [^，,]{1,40}[，,] ?){2,}[^，,\s]{1,12} [^，,]{1,40}$")
 
 
@@ -64,6 +67,12 @@ class EvidenceUnit:
     section: str = ""
     lead: str | None = None
     paragraph: int = 0  # ordinal of the line (paragraph) of the cleaned text the unit lies in
+    context: str = ""  # read with the unit but not part of it: a table row's caption
+
+    @property
+    def embedding_text(self) -> str:
+        """What the unit's vector is computed from: its context, then its text."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
     @property
     def answerable(self) -> bool:
@@ -87,7 +96,7 @@ class EvidenceSegmenter:
             looked for when no heading marks the start of the body.
     """
 
-    VERSION = 3
+    VERSION = 4
 
     def __init__(self, *, max_unit_chars: int = 220, front_matter_chars: int = 1500):
         if max_unit_chars < 40:
@@ -115,9 +124,20 @@ class EvidenceSegmenter:
         spans: list[tuple[int, int, str]] = []  # (start, end, kind)
         body_start = self._body_start(text)
         spans.extend(self._front_matter(text, body_start))
-        for line_start, line_end in _lines(text, body_start, len(text)):
+        lines = _lines(text, body_start, len(text))
+        keys = [_row_keys(text[s:e]) for s, e in lines]
+        captions: dict[int, str] = {}  # start of a table row -> its table's caption
+        for i, (line_start, line_end) in enumerate(lines):
             line = text[line_start:line_end]
-            kind = self._line_kind(line)
+            keyed = keys[i] is not None and keys[i] in (keys[i - 1] if i else None, keys[i + 1] if i + 1 < len(keys) else None)
+            kind = "table_row" if keyed else self._line_kind(line)
+            if kind == "table_row":
+                first = i
+                while first and keys[first - 1] is not None and keys[first - 1] == keys[i]:
+                    first -= 1
+                before = text[lines[first - 1][0]:lines[first - 1][1]] if first else ""
+                if _CAPTION.match(before.strip()):
+                    captions[line_start] = before.strip()
             if kind is not None:
                 spans.append((line_start, line_end, kind))
                 continue
@@ -127,7 +147,7 @@ class EvidenceSegmenter:
         line_starts = [s for s, _ in _lines(text, 0, len(text))]
         units = [
             EvidenceUnit(f"{document.doc_id}:{s}-{e}", document.doc_id, s, e, text[s:e], kind, section_at(s),
-                         paragraph=bisect.bisect_right(line_starts, s) - 1)
+                         paragraph=bisect.bisect_right(line_starts, s) - 1, context=captions.get(s, ""))
             for s, e, kind in spans if text[s:e].strip()
         ]
         return _link_lists(units, text)
@@ -188,6 +208,15 @@ class EvidenceSegmenter:
 
 def _is_prose(line: str) -> bool:
     return len(line) >= 60 and bool(re.search(r"[。.]", line))
+
+
+def _row_keys(line: str) -> tuple[str, ...] | None:
+    """The keys of a line of two or more "key value" cells, else ``None``."""
+    cells = re.split(r"[，,] ?", line.strip())
+    if len(cells) < 2:
+        return None
+    matches = [_KEYED_CELL.match(cell) for cell in cells]
+    return tuple(m.group(1) for m in matches) if all(matches) else None
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

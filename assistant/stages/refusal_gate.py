@@ -119,6 +119,7 @@ class RefusalGate(Stage):
         report's "this year" is the year in its title."""
         for e in units:
             yield e.text
+            yield e.unit.context  # a table row's caption
             yield e.doc_title or ""
             yield e.unit.section or ""
             for result in state.results:

@@ -126,6 +126,13 @@ def test_a_latin_name_the_reports_print_is_found(extractive):
     assert any("eWTP" in c.text for c in answer.citations), answer.answer
 
 
+def test_a_table_row_is_found_through_its_caption_and_cited_alone(extractive):
+    # data/reports/000, 表 1: rows "排名 11，企业名称 阿里巴巴"; the caption holds "2019" and "排名".
+    answer = extractive.ask("2019年全球数字企业排名中，阿里巴巴位列第几？")
+    assert not answer.refused, answer.refusal_reason
+    assert [c.text for c in answer.citations] == ["排名 11，企业名称 阿里巴巴"], answer.answer
+
+
 def test_cover_page_fact(extractive):
     answer = extractive.ask("《新冠疫情危机下全球数字经济发展与合作新前景》的出品方是哪家机构？")
     assert not answer.refused

@@ -53,3 +53,12 @@ def test_validation_at_the_boundary(store, tmp_path):
         db.execute("UPDATE units SET kind = 'poem' WHERE position = 0")
     with pytest.raises(ValueError, match="unknown unit kinds"):
         EvidenceStore.load(tmp_path)
+
+
+def test_a_units_context_round_trips_and_an_older_store_reads_without_one(tmp_path):
+    row = EvidenceUnit("a:0-5", "a", 0, 5, TEXT[0:5], "table_row", "", None, 0, "表1 排名")
+    EvidenceStore([row], np.eye(1, 8, dtype=np.float32)).save(tmp_path)
+    assert EvidenceStore.load(tmp_path).units[0].context == "表1 排名"
+    with sqlite3.connect(tmp_path / EvidenceStore.FILENAME) as db:
+        db.execute("ALTER TABLE units DROP COLUMN context")
+    assert EvidenceStore.load(tmp_path).units[0] == EvidenceUnit("a:0-5", "a", 0, 5, TEXT[0:5], "table_row")

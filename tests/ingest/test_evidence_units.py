@@ -97,6 +97,16 @@ def test_captions_source_notes_and_contents_lines_are_never_answers(segmented):
     assert {"caption", "source_note", "toc", "heading"}.isdisjoint(ANSWER_KINDS)
 
 
+def test_keyed_table_rows_are_rows_read_with_their_caption(segmented):
+    _, units = segmented["000_be7b19c0fddba15e"]
+    rows = [u for u in units if u.kind == "table_row"]
+    assert len(rows) == 20 and rows[10].text == "排名 11，企业名称 阿里巴巴"
+    assert {u.context for u in rows} == {"表 1:2019 年全球数字企业前 20 排名"}
+    assert rows[10].embedding_text == "表 1:2019 年全球数字企业前 20 排名\n排名 11，企业名称 阿里巴巴"
+    # prose with a comma between two spaced phrases is no table: its neighbours have other keys
+    assert all(u.kind != "table_row" for doc in segmented.values() for u in doc[1] if "。" in u.text)
+
+
 def test_cover_labels_are_joined_with_what_they_label(segmented):
     _, units = segmented["000_be7b19c0fddba15e"]
     publisher = find(units, "出品方 _")
