@@ -49,7 +49,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 # "2022年版", "白皮书（2022年）". Titles and quotations are set aside the same way.
 _REPORT_YEAR = re.compile(
     r"(?:19|20)\d\d(?:\s*年?\s*(?:and|和|与|及|、|,|/)\s*(?:19|20)\d\d)*"
-    r"(?:\s*年\s*[两各]?版|\s*年的?(?:白皮书|报告)|'?s?\s*(?:[A-Za-z-]+\s+){0,3}(?:report|white paper|paper|article|edition)s?\b)"
+    r"(?:\s*年的?\s*[两各]?版|\s*年的?(?:白皮书|报告)|'?s?\s*(?:[A-Za-z-]+\s+){0,3}(?:report|white paper|paper|article|edition)s?\b)"
     r"|(?:白皮书|报告)\s*[（(]\s*(?:19|20)\d\d", re.IGNORECASE)
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"")
 # A question asking for a set number of parts: "哪四重挑战", "四大动因", "which five sub-topics",

@@ -66,6 +66,7 @@ def test_named_terms(question, names):
     ("白皮书（2020年）所说的“G20+”机制复合体是什么？", set()),
     ("How did WTO negotiations evolve between CAICT's 2020 and 2022 white papers?", set()),
     ("对比2020年和2022年两版《全球数字治理白皮书》，数字平台企业数量有何变化？", set()),
+    ("在2020年和2022年的两版白皮书里分别有什么新变化？", set()),
     ("How did flows grow between 2011 and 2021 according to the 2022 white paper?", {"2011", "2021"}),
 ])
 def test_asked_years(question, years):
