@@ -47,8 +47,7 @@ _SOURCE_NOTE = re.compile(r"^(?:资料|数据)?来源[：:]|^注[：:]|^(?:Sourc
 _REFERENCE = re.compile(r"^[-–•]?\s*\d{1,3}\s*[、.．]?\s*(?:[A-Z][A-Za-z]|[\u4e00-\u9fff]{2,12}[，,]\s*[《“\"])|https?://|www\.")
 _TOC = re.compile(r"(?:[\t|]\s*\d{1,3}|[.…·]{3,}\s*\d{1,3})\s*$")
 _FRONT_LABEL = re.compile(r"_{3,}\s*$")
-# A table row written as "key value" cells ("排名 11，企业名称 阿里巴巴", see ingest.table_rows):
-# two cells are a row when the next or previous line has the same keys.
+# A cell of a table row written as "key value" cells ("排名 11，企业名称 阿里巴巴").
 _KEYED_CELL = re.compile(r"^([^，,\s]{1,12}) [^，,]{1,40}$")
 _TABLE_ROW = re.compile(r"^(?:[^，,\s]{1,12} [^，,]{1,40}[，,] ?){2,}[^，,\s]{1,12} [^，,]{1,40}$")
 
@@ -125,19 +124,11 @@ class EvidenceSegmenter:
         body_start = self._body_start(text)
         spans.extend(self._front_matter(text, body_start))
         lines = _lines(text, body_start, len(text))
-        keys = [_row_keys(text[s:e]) for s, e in lines]
-        captions: dict[int, str] = {}  # start of a table row -> its table's caption
+        rows = _keyed_rows([text[s:e] for s, e in lines])
+        captions = {lines[i][0]: caption for i, caption in rows.items() if caption}  # row start -> caption
         for i, (line_start, line_end) in enumerate(lines):
             line = text[line_start:line_end]
-            keyed = keys[i] is not None and keys[i] in (keys[i - 1] if i else None, keys[i + 1] if i + 1 < len(keys) else None)
-            kind = "table_row" if keyed else self._line_kind(line)
-            if kind == "table_row":
-                first = i
-                while first and keys[first - 1] is not None and keys[first - 1] == keys[i]:
-                    first -= 1
-                before = text[lines[first - 1][0]:lines[first - 1][1]] if first else ""
-                if _CAPTION.match(before.strip()):
-                    captions[line_start] = before.strip()
+            kind = "table_row" if i in rows else self._line_kind(line)
             if kind is not None:
                 spans.append((line_start, line_end, kind))
                 continue
@@ -208,6 +199,24 @@ class EvidenceSegmenter:
 
 def _is_prose(line: str) -> bool:
     return len(line) >= 60 and bool(re.search(r"[。.]", line))
+
+
+def _keyed_rows(lines: list[str]) -> dict[int, str]:
+    """Lines of key-value cells that have a neighbour with the same keys (a table written one
+    record per line, see ``ingest.table_rows``), each with its table's caption: the line before
+    the table when it is one ("表 1:…"), else ""."""
+    keys = [_row_keys(line) for line in lines]
+    rows: dict[int, str] = {}
+    i = 0
+    while i < len(lines):
+        end = i + 1
+        while keys[i] is not None and end < len(lines) and keys[end] == keys[i]:
+            end += 1
+        if end - i >= 2:
+            before = lines[i - 1].strip() if i else ""
+            rows.update(dict.fromkeys(range(i, end), before if _CAPTION.match(before) else ""))
+        i = end
+    return rows
 
 
 def _row_keys(line: str) -> tuple[str, ...] | None:
