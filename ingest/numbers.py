@@ -40,12 +40,14 @@ _PERCENT_WORD = re.compile(r"百分之(\d+(?:\.\d+)?)")
 # Numbers written in Chinese characters ("七个国家", "三成", "百分之三十五", "二〇二〇年"). Only a
 # numeral before a counter or a scale is read as a number: on its own "一" is also "a" and part
 # of words ("一带一路", "统一"), so a lone 一 is left alone, and an ordinal ("第三") is not a count.
+# Nor is a round or vague amount without a digit ("数千家", "上百个", "百年", "千家万户"): only
+# "十" stands alone.
 _CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMERAL = "[〇零一二两三四五六七八九十百千]"
 _CN_COUNTED = re.compile(
-    rf"(?<![第之统唯进单初周星])(?P<num>{_CN_NUMERAL}{{1,6}})(?=\s*[多余]?\s*(?:个|项|家|国|次|位|名|倍|台|条|所|人|类|种|"
+    rf"(?<![第之统唯进单初周星数几上成好{_CN_NUMERAL[1:-1]}])(?P<num>{_CN_NUMERAL}{{1,6}})(?=\s*[多余]?\s*(?:个|项|家|国|次|位|名|倍|台|条|所|人|类|种|"
     r"方面|领域|份|批|届|轮|座|套|款|部|年|万|亿))"
 )
 _CN_TENTHS = re.compile(r"(?<![〇零一二两三四五六七八九十])(?P<num>[一二三四五六七八九])成(?![为立功长员本果熟不型就])")
@@ -79,9 +81,11 @@ def arabic_numerals(text: str) -> str:
     """``text`` with its counted Chinese numerals in digits: "七个国家" -> "7个国家", "三成" -> "30%",
     "百分之三十五" -> "35%", "二〇二〇年" -> "2020年". Counts under 2 stay in words."""
     def counted(match: re.Match) -> str:
-        value = chinese_number(match["num"])
-        idiom = match["num"] == "两" and text.startswith("国", match.end())  # "中美两国": both, not a count
-        return str(value) if value is not None and value >= 2 and not idiom else match[0]
+        word = match["num"]
+        value = chinese_number(word)
+        idiom = word == "两" and text.startswith("国", match.end())  # "中美两国": both, not a count
+        round_only = word != "十" and not set(word) - set(_CN_UNIT)  # "千家", "百年"
+        return str(value) if value is not None and value >= 2 and not idiom and not round_only else match[0]
 
     def percent(match: re.Match, scale: int) -> str:
         value = chinese_number(match["num"])

@@ -74,7 +74,7 @@ def test_counted_chinese_numerals_become_digits(chinese, digits):
 
 @pytest.mark.parametrize("text", [
     "一带一路", "进一步统一大市场", "第三个阶段", "一个重要方面", "三四个国家", "十四五规划", "一成不变",
-    "三成员国", "中美两国", "这三大挑战",
+    "三成员国", "中美两国", "这三大挑战", "数千家企业", "上百个项目", "几十个国家", "百年未有之大变局", "千家万户",
 ])
 def test_words_that_only_look_like_counts_stay_in_words(text):
     assert arabic_numerals(text) == text
