@@ -49,7 +49,6 @@ _TOC = re.compile(r"(?:[\t|]\s*\d{1,3}|[.…·]{3,}\s*\d{1,3})\s*$")
 _FRONT_LABEL = re.compile(r"_{3,}\s*$")
 # A cell of a table row written as "key value" cells ("排名 11，企业名称 阿里巴巴").
 _KEYED_CELL = re.compile(r"^([^，,\s]{1,12}) [^，,]{1,40}$")
-_TABLE_ROW = re.compile(r"^(?:[^，,\s]{1,12} [^，,]{1,40}[，,] ?){2,}[^，,\s]{1,12} [^，,]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ class EvidenceSegmenter:
             return "source_note"
         if self._headings.match(stripped) is not None and not re.search(r"[。；！？]", stripped[:-1]):
             return "heading"
-        if _TABLE_ROW.match(stripped):
+        if len(_row_keys(stripped) or ()) >= 3:  # three key-value cells are a row on their own
             return "table_row"
         return None
 

@@ -171,8 +171,7 @@ def numbers_in_any_notation(text: str) -> set[str]:
     return numbers_in(text) | numbers_in(english_numbers(text))
 
 
-_SMALL = {c: n for n, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2} | {
-    w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+_SMALL_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
 
 
 def small_count(word: str) -> int | None:
@@ -180,4 +179,6 @@ def small_count(word: str) -> int | None:
     word = word.strip().lower()
     if word.isdigit():
         return int(word)
-    return _SMALL.get(word)
+    if len(word) == 1 and chinese_number(word):  # one character, not 〇
+        return chinese_number(word)
+    return _SMALL_WORDS.get(word)

@@ -87,9 +87,10 @@ class RefusalGate(Stage):
             for kind in expected_types(question):
                 if not any(states(kind, e.text, given=question) for e in units):
                     return False
-        if self.config.require_named_terms:
+        names = named_terms(question) if self.config.require_named_terms else []
+        if names:
             haystack = _folded(" ".join(self._passages(state)))
-            if any(_folded(term) not in haystack for term in named_terms(question)):
+            if any(_folded(name) not in haystack for name in names):
                 return False
         if self.config.require_asked_years:
             years = asked_years(question)
