@@ -6,6 +6,8 @@
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
     python benchmarks/answer_benchmark.py rank [--query-prompt TEXT] [--unit-title]  # unit ranking P@1/P@3
     python benchmarks/answer_benchmark.py check [--top 3]                # the local model's yes/no on the top units
+    python benchmarks/answer_benchmark.py show QUESTION ... [--set ...]   # the evidence chosen and the gate's reason
+    python benchmarks/answer_benchmark.py numerals                        # units that gain a figure written in characters
     python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
 
 ``select`` runs the extractive pipeline and reports, per language, how often the selected units
@@ -140,10 +142,55 @@ def gate(args: argparse.Namespace) -> None:
                 cells.append(mean(refused(answer, **config) for a, answer in part if not a))
                 cells.append(mean(refused(answer, **config) for a, answer in part if a))
             print(f"| {bar:.2f} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+        tests = ("require_answer_type", "require_asked_years", "require_named_terms")
+        for test in tests:  # each value test on its own, the cosine bars off
+            config = {"min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0, **{t: t == test for t in tests}}
+            print(f"{test} alone: unanswerable refused {sum(refused(answer, **config) for a, answer in part if not a)}, "
+                  f"answerable refused {sum(refused(answer, **config) for a, answer in part if a)}")
         config = {}
         print(f"defaults ({defaults.min_unit_cosine} same language, {defaults.min_unit_cosine_cross_lingual} across): "
               f"unanswerable refused {mean(refused(answer, **config) for a, answer in part if not a):.3f}, "
               f"answerable refused {mean(refused(answer, **config) for a, answer in part if a):.3f}")
+
+
+# ------------------------------------------------------------------------------------- show
+def show(args: argparse.Namespace) -> None:
+    """For each question: the evidence the selector chooses (role, dense cosine, score, kind) with
+    the gate open, and the reason the gate gives (its defaults with any ``--set gate.…``)."""
+    from assistant.answer_state import AnswerState
+    from assistant.stages.refusal_gate import RefusalGate
+
+    open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
+                 "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
+    sets = overrides(args.set)
+    gate = RefusalGate(RefusalGate.config_from_dict(sets.get("assistant.gate", {})))
+    settings = load_settings({"data_dir": args.data_dir, **sets, "assistant.gate": open_gate})
+    assistant = make_assistant(settings, "extractive")
+    for question in args.questions:
+        answer = assistant.preview(question)
+        state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
+                            results=list(answer.passages), evidence=list(answer.evidence))
+        print(f"{question}\n  gate: {gate.run(state).refusal or 'answers'}")
+        for e in answer.evidence:
+            print(f"  [{e.n}] {e.role:7s} cosine {e.cosine:.3f} score {e.score:.3f} {e.unit.kind}: {e.unit.text[:60]}")
+
+
+# ---------------------------------------------------------------------------------- numerals
+def numerals(args: argparse.Namespace) -> None:
+    """How many answer units of the index state a figure only once numbers written in characters
+    are read (``ingest.numbers.arabic_numerals``), and how many gain one beside their digits."""
+    import re
+
+    from index.evidence_store import EvidenceStore
+    from ingest.numbers import arabic_numerals
+
+    settings = load_settings({"data_dir": args.data_dir})
+    units = [u for u in EvidenceStore.load(settings.index_dir).units if u.answerable]
+    digits = [set(re.findall(r"\d+", u.text)) for u in units]
+    read = [set(re.findall(r"\d+", arabic_numerals(u.text))) for u in units]
+    only = sum(bool(r) and not d for d, r in zip(digits, read))
+    beside = sum(bool(d) and bool(r - d) for d, r in zip(digits, read))
+    print(f"{len(units)} answer units: {only + beside} gain a figure ({only} had none in digits, {beside} had digits too)")
 
 
 # ----------------------------------------------------------------------------------- oracle
@@ -384,6 +431,11 @@ def main() -> None:
     r.add_argument("--query-prompt", default="", help='e.g. "task: question answering | query: "')
     r.add_argument("--unit-title", action="store_true", help="embed units with their section as the title")
     r.set_defaults(func=rank)
+    w = sub.add_parser("show")
+    w.add_argument("questions", nargs="+")
+    w.add_argument("--set", action="append", default=[], metavar="STAGE.KEY=JSON")
+    w.set_defaults(func=show)
+    sub.add_parser("numerals").set_defaults(func=numerals)
     c = sub.add_parser("check")
     c.add_argument("--top", type=int, default=3)
     c.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
