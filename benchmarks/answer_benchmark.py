@@ -2,6 +2,7 @@
 
     python benchmarks/answer_benchmark.py select [--set KEY=VALUE ...]   # evidence selection
     python benchmarks/answer_benchmark.py gate                            # refusal threshold
+    python benchmarks/answer_benchmark.py cosines [--also SUITE]          # each item's best unit cosine, sorted
     python benchmarks/answer_benchmark.py oracle --backend local          # the model's own ceiling
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
     python benchmarks/answer_benchmark.py rank [--query-prompt TEXT] [--unit-title]  # unit ranking P@1/P@3
@@ -115,7 +116,7 @@ def gate(args: argparse.Namespace) -> None:
     from assistant.stages.refusal_gate import RefusalGate
 
     open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-                 "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
+                 "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
     settings = load_settings({"data_dir": args.data_dir, "assistant.gate": open_gate})
     assistant = make_assistant(settings, "extractive")
     defaults = RefusalGate.Config()
@@ -134,23 +135,58 @@ def gate(args: argparse.Namespace) -> None:
         print("| unit cosine bar | cosine only: unanswerable refused | answerable refused "
               "| with the value tests: unanswerable refused | answerable refused |")
         print("|---|---|---|---|---|")
-        for bar in [x / 100 for x in range(40, 58, 2)]:
+        for bar in [x / 100 for x in range(40, 66, 2)]:
             cells = []
             for values in (False, True):
-                config = {"min_unit_cosine": bar, "min_unit_cosine_cross_lingual": bar,
+                config = {"min_unit_cosine": bar, "min_unit_cosine_cross_lingual": bar, "min_unit_cosine_open": bar,
                           "require_answer_type": values, "require_asked_years": values, "require_named_terms": values}
                 cells.append(mean(refused(answer, **config) for a, answer in part if not a))
                 cells.append(mean(refused(answer, **config) for a, answer in part if a))
             print(f"| {bar:.2f} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
         tests = ("require_answer_type", "require_asked_years", "require_named_terms")
         for test in tests:  # each value test on its own, the cosine bars off
-            config = {"min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0, **{t: t == test for t in tests}}
+            config = {"min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0, "min_unit_cosine_open": -1.0,
+                      **{t: t == test for t in tests}}
             print(f"{test} alone: unanswerable refused {sum(refused(answer, **config) for a, answer in part if not a)}, "
                   f"answerable refused {sum(refused(answer, **config) for a, answer in part if a)}")
         config = {}
-        print(f"defaults ({defaults.min_unit_cosine} same language, {defaults.min_unit_cosine_cross_lingual} across): "
+        print(f"defaults ({defaults.min_unit_cosine} same language, {defaults.min_unit_cosine_open} for open questions, "
+              f"{defaults.min_unit_cosine_cross_lingual} across): "
               f"unanswerable refused {mean(refused(answer, **config) for a, answer in part if not a):.3f}, "
               f"answerable refused {mean(refused(answer, **config) for a, answer in part if a):.3f}")
+
+
+# ---------------------------------------------------------------------------------- cosines
+def cosines(args: argparse.Namespace) -> None:
+    """Every item's best answer-unit cosine, in the question's language and across, sorted per
+    language and by whether a value test (answer type, asked years) checks the question: where
+    answerable and unanswerable items part is where a cosine bar belongs."""
+    from assistant.answer_type import asked_years, expected_types
+    from ingest.language import detect_language
+
+    open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
+                 "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False,
+                 "require_named_terms": False}
+    assistant = make_assistant(load_settings({"data_dir": args.data_dir, "assistant.gate": open_gate}), "extractive")
+    rows = []
+    for path in [args.dataset, *args.also]:
+        for item in load_items(path):
+            answer = assistant.preview(item["question"], item.get("history", []))
+            question = answer.standalone_question or item["question"]
+            best = {True: -1.0, False: -1.0}  # same language?
+            for e in answer.evidence:
+                if e.role == "answer":
+                    same = detect_language(e.text) == item["lang"]
+                    best[same] = max(best[same], e.cosine)
+            rows.append((item["lang"], bool(expected_types(question) or asked_years(question)), max(best.values()),
+                         best[True], best[False], item["id"], path.stem, bool(item["evidence"]), item["type"]))
+    for lang in ("zh", "en"):
+        for checked in (False, True):
+            print(f"\n{lang}, {'checked by a value test' if checked else 'open (no value test)'}")
+            print("| item | set | answerable | type | same language | across |\n|---|---|---|---|---|---|")
+            for _, _, _, same, across, item_id, stem, answerable, kind in sorted(r for r in rows if r[:2] == (lang, checked)):
+                print(f"| {item_id} | {stem} | {'yes' if answerable else 'no'} | {kind} "
+                      f"| {same if same > -1 else float('nan'):.3f} | {across if across > -1 else float('nan'):.3f} |")
 
 
 # ------------------------------------------------------------------------------------- show
@@ -161,7 +197,7 @@ def show(args: argparse.Namespace) -> None:
     from assistant.stages.refusal_gate import RefusalGate
 
     open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-                 "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
+                 "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
     sets = overrides(args.set)
     gate = RefusalGate(RefusalGate.config_from_dict(sets.get("assistant.gate", {})))
     settings = load_settings({"data_dir": args.data_dir, **sets, "assistant.gate": open_gate})
@@ -417,6 +453,9 @@ def main() -> None:
     s.add_argument("--sweep", action="append", default=[], metavar="STAGE.KEY=V1,V2,...")
     s.set_defaults(func=select)
     sub.add_parser("gate").set_defaults(func=gate)
+    k = sub.add_parser("cosines")
+    k.add_argument("--also", type=Path, action="append", default=[], help="another dataset (e.g. reports_probe.jsonl)")
+    k.set_defaults(func=cosines)
     o = sub.add_parser("oracle")
     o.add_argument("--backend", default="local", choices=("local", "openai", "extractive"))
     o.add_argument("--limit", type=int, default=0, help="the first N answerable items of each language")

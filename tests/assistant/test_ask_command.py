@@ -12,7 +12,7 @@ from reportqa.commands.ask import parse_batch_line, print_streamed, run_batch
 
 @pytest.fixture
 def assistant(retriever, embeddings) -> Assistant:
-    gate = RefusalGate(RefusalGate.Config(refuse_below=0.1, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
+    gate = RefusalGate(RefusalGate.Config(refuse_below=0.1, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0, min_unit_cosine_open=-1.0,
                                          require_answer_type=False, require_asked_years=False))
     return Assistant(retriever=retriever, embeddings=embeddings, backend="extractive", gate=gate)
 

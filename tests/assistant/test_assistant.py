@@ -13,7 +13,7 @@ from assistant.stages import EvidenceSelector, ModelComposer, RefusalGate
 from assistant.stages.model_composer import REFUSAL_MARKER
 
 # The hash embedder's cosines are low: let the gate pass and let every unit compete.
-OPEN_GATE = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
+OPEN_GATE = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0, min_unit_cosine_open=-1.0,
                                          require_answer_type=False, require_asked_years=False,
                                          require_named_terms=False))
 
@@ -170,7 +170,8 @@ def test_weak_retrieval_refuses_without_calling_the_model(retriever, embeddings,
 
 
 def test_no_unit_close_enough_refuses_with_no_evidence(retriever, embeddings):
-    gate = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=0.999, min_unit_cosine_cross_lingual=0.999))
+    gate = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=0.999, min_unit_cosine_cross_lingual=0.999,
+                                          min_unit_cosine_open=0.999))
     answer = make(retriever, embeddings, gate=gate).ask("日本设立了数字厅吗？")
     assert answer.refused and answer.refusal_reason == "no_evidence"
 
@@ -181,7 +182,7 @@ def test_no_unit_close_enough_refuses_with_no_evidence(retriever, embeddings):
     "2019年中国与多少个国家签署了双边电子商务合作备忘录？",  # a year no unit or passage mentions
 ])
 def test_a_value_the_evidence_does_not_state_refuses_with_no_evidence(retriever, embeddings, question):
-    values = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0))
+    values = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0, min_unit_cosine_open=-1.0))
     assert not make(retriever, embeddings, gate=values).ask("截至2022年底中国与多少个国家签署双边电子商务合作备忘录？").refused
     answer = make(retriever, embeddings, gate=values).ask(question)
     assert answer.refused and answer.refusal_reason == "no_evidence", answer.answer
@@ -194,7 +195,7 @@ def test_a_value_the_evidence_does_not_state_refuses_with_no_evidence(retriever,
     ("丝路电商", False),
 ])
 def test_a_chinese_question_naming_what_no_passage_mentions_refuses(retriever, embeddings, question, refused):
-    names = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
+    names = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0, min_unit_cosine_open=-1.0,
                                            require_answer_type=False, require_asked_years=False))
     answer = make(retriever, embeddings, gate=names).ask(question)
     assert answer.refused is refused and answer.refusal_reason == ("no_evidence" if refused else None), answer.answer

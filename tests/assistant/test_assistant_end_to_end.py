@@ -120,6 +120,15 @@ def test_a_question_naming_what_the_reports_never_mention_is_refused(extractive,
     assert answer.refused and answer.refusal_reason == "no_evidence", answer.answer
 
 
+def test_an_open_question_on_a_topic_the_reports_never_discuss_is_refused(extractive):
+    # No value test applies to "怎样改变"; the best unit (a summary of the recommendations) scores
+    # between the general bar and the open one. None of the reports mentions 碳中和.
+    refused = extractive.ask("报告认为碳中和目标会怎样改变数字经济合作？")
+    assert refused.refused and refused.refusal_reason == "no_evidence", refused.answer
+    answered = extractive.ask("为什么说数字经济企业有动力开拓海外市场？")  # data/reports/000
+    assert not answered.refused, answered.refusal_reason
+
+
 def test_a_latin_name_the_reports_print_is_found(extractive):
     answer = extractive.ask("阿里巴巴推动搭建的eWTP是什么平台？")  # data/reports/001: 世界电子贸易平台（eWTP）
     assert not answer.refused, answer.refusal_reason
