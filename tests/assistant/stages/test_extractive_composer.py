@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.answer import Evidence
 from assistant.answer_state import AnswerState
-from assistant.stages.extractive_composer import ExtractiveComposer
+from assistant.stages.extractive_composer import ExtractiveComposer, english_facts
 from ingest.evidence_units import EvidenceUnit
 
 CABLES_003 = "目前，我国已与“一带一路”沿线国家建成超过 30条跨境陆缆和10 余条国际海缆。"
@@ -31,3 +31,9 @@ def test_each_report_gets_its_own_lead_citing_its_own_units():
 def test_a_chinese_question_gets_the_units_alone():
     state = AnswerState(question="中国建成了多少条跨境陆缆？", language="zh", evidence=[evidence(1, "003", CABLES_003)])
     assert [(c.text, c.kind) for c in ExtractiveComposer().run(state).claims] == [(CABLES_003, "evidence")]
+
+
+def test_digits_inside_a_name_are_not_a_figure():
+    # data/reports/002: "OECD、G20 和 G7 是当前推动“可信数据自由流动”的主要平台。"
+    assert english_facts("OECD、G20 和 G7 是当前推动“可信数据自由流动”的主要平台。") == ["OECD", "G20", "G7"]
+    assert english_facts("广泛建设5G基站，投资 20 亿美元") == ["2 billion US dollars", "5G"]
