@@ -75,3 +75,9 @@ def test_schema_violations_are_reported(items, tmp_path):
     text = "\n".join(check_dataset(dataset, REPORTS))
     for needle in ("[en-901]", "[en-902]", "[en-903]", "[en-904]", "[en-905]", "duplicate id", "999_missing"):
         assert needle in text, needle
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATASET.parent.glob("reports_*.jsonl")))
+def test_every_suite_shipped_is_valid(name):
+    errors = check_dataset(DATASET.parent / name, REPORTS)
+    assert errors == [], "\n".join(errors)
