@@ -28,7 +28,7 @@ _FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = re.compile(r"(\d{4})\s*年(?!代)")
-_DECADE = re.compile(r"(?:上世纪|20世纪)?\s*(\d0)\s*年代")
+_DECADE = re.compile(r"(?:上世纪|20\s*世纪)?\s*(\d0)\s*年代")  # "20 世纪 70 年代" as extracted from PDFs
 _COUNT = re.compile(rf"({_NUMBER})\s*个")
 _MORE_THAN = re.compile(rf"({_NUMBER})\s*[多余](?=\s*[\u4e00-\u9fff])")  # "10 余条", "60多个": over 10, over 60
 # A qualifier in front of a number: "超过 30条" is "over 30", "近40%" "nearly 40%".
@@ -158,11 +158,14 @@ def english_numbers(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text)
 
 
-_ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Digits joined to Latin letters are part of a name ("COVID-19", "G20", "5G", "B2B"), except a
+# decade's "s" ("1990s").
+_ANY_NUMBER = re.compile(r"(?<![A-Za-z\d.])(?<![A-Za-z]-)\d+(?:\.\d+)?(?!(?!s\b)[A-Za-z])")
 
 
 def numbers_in(text: str) -> set[str]:
-    """The numbers ``text`` states, thousands separators removed ("903,000" -> "903000")."""
+    """The numbers ``text`` states, thousands separators removed ("903,000" -> "903000"); the
+    digits of a name ("COVID-19", "G20", "5G") state no number."""
     return set(_ANY_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
 
 

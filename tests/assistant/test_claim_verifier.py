@@ -22,6 +22,14 @@ def test_numbers_must_be_in_the_claims_own_units_in_either_notation():
     assert unfounded("It names 2020 as the start.", [UNIT], "What happened in 2020?") == []  # the question's
 
 
+def test_digits_of_a_name_are_not_a_number_to_find():
+    # A translation may name what the unit leaves implicit: 疫情期间 -> "During the COVID-19
+    # pandemic" (probe en-240 kept its Chinese unit because "19" was not in it).
+    unit = "疫情期间脸书上出现200多个仇恨言论团体，散播了大量的阴谋论和虚假信息。"
+    assert unfounded("During the COVID-19 pandemic, over 200 hate groups appeared on Facebook.", [unit]) == []
+    assert unfounded("During the COVID-19 pandemic, over 300 hate groups appeared on Facebook.", [unit]) == ["300"]
+
+
 def test_chinese_claims_quoted_names_must_be_in_the_units():
     assert unfounded("韩国发布了“韩版新政”。", [UNIT]) == []
     assert unfounded("韩国发布了“数字新政”。", [UNIT]) == ["数字新政"]

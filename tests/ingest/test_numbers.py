@@ -21,6 +21,7 @@ from ingest.numbers import (
         ("3月27日，美国总统", "March 27"),
         ("2019年 8月“数字丝绸之路”国际合作会议", "August 2019"),
         ("上世纪30年代大萧条", "the 1930s"),
+        ("20 世纪 70 年代以来，产品标准", "the 1970s"),  # data/reports/001, spaced as extracted
         ("建成超过 30条跨境陆缆", "over 30"),
         ("同比大幅下跌近 40%", "nearly 40%"),
         ("覆盖全球 60多个国家和地区", "over 60"),
@@ -45,6 +46,11 @@ def test_text_without_numbers_is_unchanged():
 def test_numbers_in_any_notation_covers_both_notations():
     assert {"90.3", "903000"} <= numbers_in_any_notation("韩国新政将创造90.3万个就业岗位")
     assert numbers_in("from 53.57 to 1,767.23 TBPS") == {"53.57", "1767.23"}
+
+
+def test_digits_of_a_name_state_no_number():
+    assert numbers_in("COVID-19, G20, G7, 5G and B2B") == set()
+    assert numbers_in("in the 1990s, 2.8% of 3813 breaches") == {"1990", "2.8", "3813"}
 
 
 @pytest.mark.parametrize("word, count", [("四", 4), ("两", 2), ("十", 10), ("4", 4), ("Four", 4), ("ten", 10),
