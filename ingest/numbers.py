@@ -159,8 +159,10 @@ def english_numbers(text: str) -> str:
 
 
 # Digits joined to Latin letters are part of a name ("COVID-19", "G20", "5G", "B2B"), except a
-# decade's "s" ("1990s").
-_ANY_NUMBER = re.compile(r"(?<![A-Za-z\d.])(?<![A-Za-z]-)\d+(?:\.\d+)?(?!(?!s\b)[A-Za-z])")
+# decade's "s" ("1990s"): a number starts after NOT_IN_NAME_BEFORE and ends before NOT_IN_NAME_AFTER.
+NOT_IN_NAME_BEFORE = r"(?<![A-Za-z\d.])(?<![A-Za-z]-)"
+NOT_IN_NAME_AFTER = r"(?!(?!s\b)[A-Za-z])"
+_ANY_NUMBER = re.compile(rf"{NOT_IN_NAME_BEFORE}\d+(?:\.\d+)?{NOT_IN_NAME_AFTER}")
 
 
 def numbers_in(text: str) -> set[str]:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from assistant.answer import Claim, Evidence
 from assistant.answer_state import AnswerState
 from assistant.stage import Stage
-from ingest.numbers import english_numbers
+from ingest.numbers import NOT_IN_NAME_AFTER, NOT_IN_NAME_BEFORE, english_numbers
 
-# A figure stands apart from letters: the digits of "G20" or "5G" belong to a name.
+# The digits of a name ("G20", "5G", "COVID-19") are no figure: the name is listed whole.
 _FIGURE = re.compile(
-    r"(?:(?:over|nearly|about) )?(?<![A-Za-z\d.])\d[\d,]*(?:\.\d+)?(?![A-Za-z\d])"
+    rf"(?:(?:over|nearly|about) )?{NOT_IN_NAME_BEFORE}\d[\d,]*(?:\.\d+)?(?:s\b|{NOT_IN_NAME_AFTER})"
     r"(?:\s*(?:%|percent|million|billion|trillion)){0,2}"
     r"(?:\s+(?:US dollars|yuan|won|yen|euros|pounds))?"
 )
@@ -27,7 +27,7 @@ _DATE = re.compile(
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
     r"(?: \d{1,2},)? \d{4}"
 )
-_LATIN_NAME = re.compile(r"[A-Z]+\d+[A-Za-z0-9]*|\d+[A-Z][A-Za-z]*|[A-Z][A-Za-z]*(?:[-\s][A-Z][A-Za-z]*)*|[A-Za-z]*[A-Z]{2,}[A-Za-z0-9]*")
+_LATIN_NAME = re.compile(r"[A-Z]+-?\d+[A-Za-z0-9]*|\d+[A-Z][A-Za-z]*|[A-Z][A-Za-z]*(?:[-\s][A-Z][A-Za-z]*)*|[A-Za-z]*[A-Z]{2,}[A-Za-z0-9]*")
 
 
 def english_facts(text: str, *, limit: int = 8) -> list[str]:
