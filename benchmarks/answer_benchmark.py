@@ -39,6 +39,10 @@ from reportqa.factory import make_assistant, open_index  # noqa: E402
 from reportqa.settings import load_settings  # noqa: E402
 
 DEV = REPO / "evals" / "datasets" / "reports_dev.jsonl"
+# The refusal gate with every test off: the selector's evidence for every item, to judge the tests on.
+OPEN_GATE = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
+             "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False,
+             "require_named_terms": False}
 
 
 def load_items(path: Path) -> list[dict[str, Any]]:
@@ -115,9 +119,7 @@ def gate(args: argparse.Namespace) -> None:
     from assistant.answer_state import AnswerState
     from assistant.stages.refusal_gate import RefusalGate
 
-    open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-                 "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
-    settings = load_settings({"data_dir": args.data_dir, "assistant.gate": open_gate})
+    settings = load_settings({"data_dir": args.data_dir, "assistant.gate": OPEN_GATE})
     assistant = make_assistant(settings, "extractive")
     defaults = RefusalGate.Config()
     rows = []  # (lang, answerable, answer)
@@ -164,10 +166,7 @@ def cosines(args: argparse.Namespace) -> None:
     from assistant.answer_type import asked_years, expected_types
     from ingest.language import detect_language
 
-    open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-                 "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False,
-                 "require_named_terms": False}
-    assistant = make_assistant(load_settings({"data_dir": args.data_dir, "assistant.gate": open_gate}), "extractive")
+    assistant = make_assistant(load_settings({"data_dir": args.data_dir, "assistant.gate": OPEN_GATE}), "extractive")
     rows = []
     for path in [args.dataset, *args.also]:
         for item in load_items(path):
@@ -196,11 +195,9 @@ def show(args: argparse.Namespace) -> None:
     from assistant.answer_state import AnswerState
     from assistant.stages.refusal_gate import RefusalGate
 
-    open_gate = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-                 "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
     sets = overrides(args.set)
     gate = RefusalGate(RefusalGate.config_from_dict(sets.get("assistant.gate", {})))
-    settings = load_settings({"data_dir": args.data_dir, **sets, "assistant.gate": open_gate})
+    settings = load_settings({"data_dir": args.data_dir, **sets, "assistant.gate": OPEN_GATE})
     assistant = make_assistant(settings, "extractive")
     for question in args.questions:
         answer = assistant.preview(question)

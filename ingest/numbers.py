@@ -184,6 +184,6 @@ def small_count(word: str) -> int | None:
     word = word.strip().lower()
     if word.isdigit():
         return int(word)
-    if len(word) == 1 and chinese_number(word):  # one character, not 〇
-        return chinese_number(word)
+    if len(word) == 1 and (number := chinese_number(word)):  # one character, not 〇
+        return number
     return _SMALL_WORDS.get(word)
