@@ -4,7 +4,9 @@ Relevance rule (documented in evals/README.md): a passage is relevant to an evid
 it comes from the quote's document and, after NFKC folding, lower-casing and removing all
 whitespace, both share a common substring of at least ``min(20, ceil(0.6 * len(quote)))``
 characters. Passages are chunks with overlap, so a quote may be split across two chunks; the
-60 % floor keeps such a chunk relevant while a shared boiler-plate phrase is not.
+60 % floor keeps such a chunk relevant while a shared boiler-plate phrase is not. A passage lying
+wholly inside the quote (at least ``MIN_CONTAINED_CHARS`` of it) is relevant too: a cited list
+item ("第一，增强数字基建保障能力。") is evidence and nothing else, though shorter than the floor.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from evals.metrics.normalize import squash
 
 MIN_OVERLAP_CHARS = 20
 MIN_OVERLAP_SHARE = 0.6
+# Dev: the cited list items wholly inside their quotes are 13-18 characters (zh-017, zh-020).
+MIN_CONTAINED_CHARS = 10
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,17 @@ def shares_span(text: str, quote: str, min_chars: int) -> bool:
     return any(quote_s[i : i + min_chars] in text_s for i in range(len(quote_s) - min_chars + 1))
 
 
+def lies_within(text: str, quote: str) -> bool:
+    """Whether squashed ``text``, at least ``MIN_CONTAINED_CHARS`` long, is part of ``quote``."""
+    text_s = squash(text)
+    return len(text_s) >= MIN_CONTAINED_CHARS and text_s in squash(quote)
+
+
 def is_relevant(passage: Passage, evidence: Evidence) -> bool:
     """The relevance rule of this module's docstring."""
-    return passage.doc_id == evidence.doc and shares_span(
-        passage.text, evidence.quote, required_overlap(evidence.quote)
+    return passage.doc_id == evidence.doc and (
+        shares_span(passage.text, evidence.quote, required_overlap(evidence.quote))
+        or lies_within(passage.text, evidence.quote)
     )
 
 

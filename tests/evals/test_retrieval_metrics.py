@@ -40,6 +40,15 @@ def test_a_chunk_holding_only_part_of_the_quote_still_counts_if_twenty_chars_ove
     assert is_relevant(more, Evidence("doc1", QUOTE))
 
 
+def test_a_span_wholly_inside_the_quote_counts_though_shorter_than_the_floor() -> None:
+    # A cited list item is 13-18 characters of a 25-51 character quote (dev zh-017, zh-020).
+    quote = Evidence("doc1", "第一，增强数字基建保障能力。持续深化共建“一带一路”互联互通架构")
+    assert is_relevant(Passage("doc1", "第一，增强数字基建\n保障能力。"), quote)
+    assert not is_relevant(Passage("doc1", "第一，增强数字基建保障能力。此外"), quote)  # 14 shared, 19 needed
+    assert not is_relevant(Passage("doc1", "增强数字基建"), quote)  # too short to be more than a phrase
+    assert not is_relevant(Passage("doc2", "第一，增强数字基建保障能力。"), quote)
+
+
 def test_wrong_document_is_never_relevant() -> None:
     assert not is_relevant(Passage("doc2", QUOTE), Evidence("doc1", QUOTE))
 
