@@ -11,6 +11,25 @@ from ingest.evidence_units import EvidenceUnit
 Language = Literal["zh", "en"]
 RefusalReason = Literal["weak_retrieval", "no_evidence", "model_no_answer", "unsupported"]
 REFUSAL_REASONS: tuple[str, ...] = ("weak_retrieval", "no_evidence", "model_no_answer", "unsupported")
+GateTest = Literal["closeness", "value", "year", "name"]
+
+
+@dataclass(frozen=True)
+class RefusalDetail:
+    """Which test of the refusal gate found no answer (reason ``no_evidence``): ``closeness`` (no
+    answer unit reaches ``bar``; ``best`` is the closest unit's cosine), ``value`` (no unit states
+    the kinds of value in ``missing``: figure, money, percent, day, year), ``year`` (nothing
+    around the units mentions the years in ``missing``) or ``name`` (no retrieved passage
+    mentions the names in ``missing``)."""
+
+    test: GateTest
+    missing: tuple[str, ...] = ()
+    best: float | None = None
+    bar: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"test": self.test, "missing": list(self.missing),
+                "best": None if self.best is None else round(self.best, 4), "bar": self.bar}
 
 
 @dataclass(frozen=True)
@@ -23,7 +42,7 @@ class Evidence:
     doc_title: str
     page: int | None
     score: float
-    cosine: float = 0.0  # the dense part of ``score``: what the refusal threshold reads
+    cosine: float = 0.0  # the dense part of ``score`` (a list item's: its lead's if higher): what the refusal gate reads
     role: str = "answer"
 
     @property
@@ -84,6 +103,7 @@ class Answer:
     backend: str = ""
     unsupported: list[str] = field(default_factory=list)  # claims dropped by verification
     refusal_reason: RefusalReason | None = None
+    refusal_detail: RefusalDetail | None = None
     final: bool = True  # False for the instant preview the UI shows before the model's answer
     notes: list[str] = field(default_factory=list)  # e.g. "the question was truncated"
 
@@ -96,6 +116,7 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
+            "refusal_detail": self.refusal_detail.to_dict() if self.refusal_detail else None,
             "backend": self.backend,
             "claims": [c.to_dict() for c in self.claims],
             "citations": [c.to_dict() for c in self.citations],

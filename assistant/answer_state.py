@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer import Claim, Evidence, Language, RefusalReason
+from assistant.answer import Claim, Evidence, Language, RefusalDetail, RefusalReason
 from index.search_result import SearchResult
 
 History = Sequence[Mapping[str, str]]
@@ -20,7 +20,7 @@ class AnswerState:
     ``results`` (retrieved chunks), ``evidence`` (selected
     units, numbered), ``claims`` and ``lead_text``/``draft`` (composition), ``dropped`` (claims
     verification removed), ``refusal`` (set by whichever stage decides the reports do not answer;
-    later stages then do nothing)."""
+    later stages then do nothing) and ``refusal_detail`` (the gate's test that decided)."""
 
     question: str
     language: Language
@@ -32,6 +32,7 @@ class AnswerState:
     claims: list[Claim] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     refusal: RefusalReason | None = None
+    refusal_detail: RefusalDetail | None = None  # which gate test refused (``no_evidence``)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)

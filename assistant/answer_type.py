@@ -19,7 +19,8 @@ from ingest.numbers import arabic_numerals, english_numbers, numbers_in, numbers
 
 _ASKS = {
     "figure": re.compile(
-        r"多少|几[个项家国次年位名倍台条所人]|多大|多高|多快|比例|占比|百分之|哪一?天|哪一?年|何时|什么时候|几月"
+        # "哪几个方面" asks which ones, "几个国家" how many.
+        r"多少|(?<!哪)几[个项家国次年位名倍台条所人]|多大|多高|多快|比例|占比|百分之|哪一?天|哪一?年|何时|什么时候|几月"
         r"|\bhow (?:many|much|large|big|fast|high|long)\b"
         r"|\bwhat (?:percentage|share|proportion|amount|value|budget|size|number|year|date)\b"
         r"|\bby how much\b|\bwhich (?:year|day|date)\b"

@@ -188,8 +188,9 @@ class Assistant:
                       standalone_question=state.standalone or state.question,
                       timings=timings, backend=backend, final=final, notes=list(state.notes))
         if state.refusal is not None:
-            return Answer(answer=labels_for(state.language).refusal_for(state.refusal), refused=True,
-                          refusal_reason=state.refusal, passages=state.results[:5],
+            return Answer(answer=labels_for(state.language).refusal_for(state.refusal, state.refusal_detail),
+                          refused=True, refusal_reason=state.refusal, refusal_detail=state.refusal_detail,
+                          passages=state.results[:5],
                           evidence=list(state.evidence), unsupported=list(state.dropped), **common)
         by_n = {e.n: e for e in state.evidence}
         cited = list(dict.fromkeys(n for c in state.claims for n in c.cited if n in by_n))

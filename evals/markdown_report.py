@@ -37,6 +37,20 @@ def worst_items(records: Sequence[Mapping[str, Any]], n: int = 10) -> list[Mappi
     return sorted(weak, key=lambda r: (item_quality(r), r["id"]))[:n]
 
 
+def refusal_reasons(records: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
+    """Refused items counted by reason (``no_evidence`` split by the gate's test, e.g.
+    ``no_evidence: value``): ``reason -> (unanswerable, answerable)``."""
+    counts: dict[str, list[int]] = {}
+    for record in records:
+        if not record.get("refused"):
+            continue
+        reason = record.get("refusal_reason") or "unknown"
+        if detail := record.get("refusal_detail"):
+            reason = f"{reason}: {detail['test']}"
+        counts.setdefault(reason, [0, 0])[record.get("type") != "unanswerable"] += 1
+    return {reason: (c[0], c[1]) for reason, c in sorted(counts.items())}
+
+
 def doc_label(entry: Mapping[str, Any]) -> str:
     """A passage's or citation's report as people know it: its title (the file stem in older runs)."""
     return str(entry.get("doc_title") or entry["doc_id"])
@@ -99,6 +113,12 @@ def render_markdown(summary: RunSummary, *, worst: int = 5) -> str:
             row = summary.groups["type"][qtype]
             cells = [row[m].format(2) if m in row and row[m].n else "–" for m in shown]
             lines.append(f"| {_escape_cell(qtype)} | {counts.get(qtype, 0)} | " + " | ".join(cells) + " |")
+
+    reasons = refusal_reasons(summary.records)
+    if reasons:
+        lines += ["", "## Refusals by reason", "", "| reason | unanswerable | answerable |", "|---|---|---|"]
+        for reason, (unanswerable, answerable) in reasons.items():
+            lines.append(f"| {reason} | {unanswerable} | {answerable} |")
 
     if summary.latency:
         lines += ["", "## Latency (seconds)", "", "| stage | p50 | p95 | n |", "|---|---|---|---|"]

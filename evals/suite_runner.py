@@ -151,6 +151,7 @@ class SuiteRunner:
             "answer": answer.answer,
             "refused": bool(answer.refused),
             "refusal_reason": getattr(answer, "refusal_reason", None),
+            "refusal_detail": detail.to_dict() if (detail := getattr(answer, "refusal_detail", None)) else None,
             "claims": [c.to_dict() for c in getattr(answer, "claims", [])],
             "backend": getattr(answer, "backend", ""),
             "retrieval_source": source,

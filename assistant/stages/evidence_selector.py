@@ -118,11 +118,13 @@ class EvidenceSelector(Stage):
         def parts(u: EvidenceUnit) -> list[str]:  # the candidate units a (joined) unit spans
             return [x.unit_id for x in units if x.doc_id == u.doc_id and u.start <= x.start and x.end <= u.end] or [u.unit_id]
 
+        # A list item is chosen through its lead, so it is as close as its lead: the gate then
+        # reads a heading's closeness though the heading itself is never an answer.
         state.evidence = [
             Evidence(n=n, unit=u, doc_title=titles.get(u.doc_id, u.doc_id), page=pages.get(ids[0]),
                      score=score, cosine=max(cosine_of.get(i, 0.0) for i in ids), role=role)
             for n, (u, score, role) in enumerate(self.choose(question, units, scores), start=1)
-            for ids in [parts(u)]
+            for ids in [parts(u) + ([u.lead] if role == "item" and u.lead else [])]
         ]
         return state
 

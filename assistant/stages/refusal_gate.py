@@ -27,7 +27,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.answer import Evidence
+from assistant.answer import Evidence, RefusalDetail
 from assistant.answer_state import AnswerState
 from assistant.answer_type import asked_years, expected_types, named_terms, states
 from assistant.stage import Stage
@@ -80,11 +80,14 @@ class RefusalGate(Stage):
         dense = [r.scores["dense"] for r in state.results if "dense" in r.scores]
         if not state.results or (dense and max(dense) < self.config.refuse_below):
             state.refusal = "weak_retrieval"
-        elif not state.evidence or not self._answers(state):
+        elif not state.evidence:
             state.refusal = "no_evidence"
+        elif (detail := self.failed_test(state)) is not None:
+            state.refusal, state.refusal_detail = "no_evidence", detail
         return state
 
-    def _answers(self, state: AnswerState) -> bool:
+    def failed_test(self, state: AnswerState) -> RefusalDetail | None:
+        """The first ``no_evidence`` test the evidence fails, or ``None`` when it answers."""
         question = state.standalone or state.question
         kinds = expected_types(question) if self.config.require_answer_type else frozenset()
         years = asked_years(question) if self.config.require_asked_years else set()
@@ -92,30 +95,31 @@ class RefusalGate(Stage):
         # the answer (dev follow-ups zh-419, zh-421 fell below the open bar): it keeps the general one.
         rewritten = state.standalone not in (None, "", state.question)
         bar = self.config.min_unit_cosine if kinds or years or rewritten else self.config.min_unit_cosine_open
-        if not self._close_enough(question, state.evidence, bar):
-            return False
+        if (closest := self._shortfall(question, state.evidence, bar)) is not None:
+            return RefusalDetail("closeness", best=closest[0], bar=closest[1])
         units = [e for e in state.evidence if e.role in _ANSWERING_ROLES]
-        for kind in kinds:
-            if not any(states(kind, e.text, given=question) for e in units):
-                return False
+        missing = [kind for kind in sorted(kinds) if not any(states(kind, e.text, given=question) for e in units)]
+        if missing:
+            return RefusalDetail("value", missing=tuple(missing))
         names = named_terms(question) if self.config.require_named_terms else []
         if names:
             haystack = _folded(" ".join(self._passages(state)))
-            if any(_folded(name) not in haystack for name in names):
-                return False
+            if absent := [name for name in names if _folded(name) not in haystack]:
+                return RefusalDetail("name", missing=tuple(absent))
         if years and not any(year in text for year in years for text in self._surroundings(units, state)):
-            return False
-        return True
+            return RefusalDetail("year", missing=tuple(sorted(years)))
+        return None
 
-    def _close_enough(self, question: str, evidence: list[Evidence], bar: float) -> bool:
-        """Whether some answer unit reaches ``bar`` (in the question's language; the cross-lingual
-        bar otherwise)."""
-        answers = [e for e in evidence if e.role == "answer"]
-        if not answers:
-            return True
+    def _shortfall(self, question: str, evidence: list[Evidence], bar: float) -> tuple[float, float] | None:
+        """``(best cosine, its bar)`` when no answer unit or list item (as close as its lead)
+        reaches ``bar`` (in the question's language; the cross-lingual bar otherwise), else ``None``."""
+        answers = [e for e in evidence if e.role in ("answer", "item")]
         language = detect_language(question)
-        return any(e.cosine >= (bar if detect_language(e.text) == language else self.config.min_unit_cosine_cross_lingual)
-                   for e in answers)
+        gaps = [(e.cosine, bar if detect_language(e.text) == language else self.config.min_unit_cosine_cross_lingual)
+                for e in answers]
+        if not gaps or any(cosine >= need for cosine, need in gaps):
+            return None
+        return max(gaps, key=lambda g: g[0] - g[1])
 
     @staticmethod
     def _passages(state: AnswerState):

@@ -18,6 +18,8 @@ from assistant.answer_type import asked_count, asked_years, expected_types, name
     ("How much did Alibaba invest, and when did the hub start operating?", {"figure", "money"}),
     ("What happened when Ukraine asked internet bodies to cut Russia off?", set()),
     ("What are the four drivers the report lists?", set()),
+    ("与几个国家共同发起了倡议？", {"figure"}),
+    ("白皮书提出了哪几项主张？", set()),  # which ones, not how many
 ])
 def test_expected_types(question, kinds):
     assert expected_types(question) == kinds

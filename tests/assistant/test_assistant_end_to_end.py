@@ -86,6 +86,15 @@ def test_a_list_of_another_size_than_the_question_asks_for_is_left_out(extractiv
     assert not [c for c in answer.claims if "挑战：" in c.text], answer.answer
 
 
+def test_a_list_of_sub_headings_answers_through_its_heading(extractive):
+    # doc 002: the four proposals are sub-headings （一）…（四） of a section heading, which the
+    # gate reads for closeness (a heading is never an answer itself, and no sentence is as close).
+    answer = extractive.ask("2022年的全球数字治理白皮书就建构全球数字治理新秩序提出了哪几项主张？")
+    assert not answer.refused, answer.refusal_detail
+    items = [c.text for c in answer.citations if c.text[:3] in ("（一）", "（二）", "（三）", "（四）")]
+    assert len(items) == 4 and "维护真正的多边主义" in items[0], answer.answer
+
+
 def test_cross_lingual_question_is_answered_with_its_amount(extractive):
     # Its best unit's cosine is under the same-language bar (0.50): the lower cross-lingual bar
     # and the money test let it through, with the amount the question asks for.

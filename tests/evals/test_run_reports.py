@@ -130,3 +130,27 @@ def test_compare_rescores_runs_made_before_a_metric_existed(suite_file: Path, tm
     assert "span_citation_recall" in names
     (suite_file).unlink()  # without the suite the stored scores are compared as they are
     assert "span_citation_recall" not in {d.name for d in compare_runs(old, old).deltas}
+
+
+def test_refusals_are_counted_by_reason_and_gate_test() -> None:
+    from evals.markdown_report import refusal_reasons
+
+    records = [
+        {"type": "unanswerable", "refused": True, "refusal_reason": "no_evidence",
+         "refusal_detail": {"test": "value", "missing": ["money"]}},
+        {"type": "fact", "refused": True, "refusal_reason": "no_evidence",
+         "refusal_detail": {"test": "closeness", "missing": []}},
+        {"type": "unanswerable", "refused": True, "refusal_reason": "weak_retrieval", "refusal_detail": None},
+        {"type": "unanswerable", "refused": True, "refusal_reason": "no_evidence",
+         "refusal_detail": {"test": "value", "missing": ["figure"]}},
+        {"type": "fact", "refused": False},
+    ]
+    assert refusal_reasons(records) == {"no_evidence: closeness": (0, 1), "no_evidence: value": (2, 0),
+                                        "weak_retrieval": (1, 0)}
+
+
+def test_the_summary_shows_the_refusals_table(good_run: Path) -> None:
+    from evals.markdown_report import render_markdown
+
+    text = render_markdown(RunSummary.load(good_run))
+    assert "## Refusals by reason" in text and "| unknown | 1 | 0 |" in text  # the scripted refusal has no reason

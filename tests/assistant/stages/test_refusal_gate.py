@@ -49,3 +49,33 @@ def test_a_rewritten_follow_up_keeps_the_general_bar():
 def test_the_open_bar_is_validated_as_a_cosine():
     with pytest.raises(ValueError, match="min_unit_cosine_open"):
         RefusalGate(RefusalGate.Config(min_unit_cosine_open=1.5))
+
+
+@pytest.mark.parametrize("question, test, missing", [
+    ("中国—尼泊尔跨境互联网光缆的投资额是多少美元？", "value", ("money",)),  # the unit dates it, no money
+    ("2021年中国—尼泊尔跨境互联网光缆有什么新进展？", "year", ("2021",)),
+    ("中国—尼泊尔跨境互联网光缆与Starlink有何关系？", "name", ("Starlink",)),
+])
+def test_the_refusal_records_which_test_failed_and_what_was_missing(question, test, missing):
+    result = GATE.run(state(question, 0.60))
+    assert result.refusal == "no_evidence"
+    assert (result.refusal_detail.test, result.refusal_detail.missing) == (test, missing)
+
+
+def test_a_refusal_for_closeness_records_the_best_cosine_and_its_bar():
+    detail = GATE.run(state("中国电信在东南亚建设的海底光缆叫什么名字？", 0.55)).refusal_detail
+    assert (detail.test, detail.best, detail.bar) == ("closeness", 0.55, 0.575)
+    assert GATE.run(state("中国电信在东南亚建设的海底光缆叫什么名字？", 0.60)).refusal_detail is None
+
+
+def test_a_list_item_counts_with_its_leads_closeness():
+    # The selector gives an item its lead's cosine when higher: a heading that brought the items
+    # is close enough though no answer sentence is.
+    chosen = state("中国电信牵头建设了哪些跨境光缆？", 0.45)
+    item = chosen.evidence[0]
+    chosen.evidence = [item, Evidence(n=2, unit=item.unit, doc_title=item.doc_title, page=None, score=0.6,
+                                      cosine=0.60, role="item")]
+    assert GATE.run(chosen).refusal is None
+    chosen.evidence = [item, Evidence(n=2, unit=item.unit, doc_title=item.doc_title, page=None, score=0.6,
+                                      cosine=0.60, role="context")]
+    assert GATE.run(chosen).refusal == "no_evidence"
