@@ -38,8 +38,9 @@ _FIRST_ITEM = re.compile(rf"^(?:一是|第一[，,、：:]|首先[，,]|[（(][�
 # A lead that opens its list itself: "…三对关系：一是…", "…较大局限性，一是…" (3 lists in the library).
 _INLINE_FIRST = re.compile(r"[：:]\s*(?:一是|第一[，,、]|首先[，,]|[（(][一1][）)]|①)|[，,]\s*一是")
 # The opening phrase of a paragraph in a parallel run: "政治层面，…" "经济层面，…" (its last two
-# characters are the run's category; the library has two such runs, of 4 and 5 paragraphs).
-_PARALLEL_OPENER = re.compile(r"^([^，,。：:；;\s]{3,8})[，,]")
+# characters are the run's category). The library's three runs open with 4 to 13 characters
+# ("政治层面，", "从对数字前沿技术的利用来看，"); up to 14 finds no other run in it.
+_PARALLEL_OPENER = re.compile(r"^([^，,。：:；;\s]{3,14})[，,]")
 _MIN_PARALLEL = 3
 _CAPTION = re.compile(r"^(?:表|图|Figure|Fig\.|Table)\s*\d+(?:[-.]\d+)?(?:[:：\s]|$)")
 _SOURCE_NOTE = re.compile(r"^(?:资料|数据)?来源[：:]|^注[：:]|^(?:Source|Note)s?:", re.IGNORECASE)
@@ -94,7 +95,7 @@ class EvidenceSegmenter:
             looked for when no heading marks the start of the body.
     """
 
-    VERSION = 4
+    VERSION = 5
 
     def __init__(self, *, max_unit_chars: int = 220, front_matter_chars: int = 1500):
         if max_unit_chars < 40:

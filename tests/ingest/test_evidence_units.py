@@ -87,6 +87,14 @@ def test_paragraphs_opening_in_parallel_are_a_list(segmented):
     assert all(u.kind == "list_item" for u in items)
 
 
+def test_a_parallel_run_may_open_with_a_long_phrase(segmented):
+    # doc 003: "从数字基础设施来看，" "从信息化水平来看，" "从对数字前沿技术的利用来看，" (13 characters)
+    _, units = segmented["003_12112d1d53d7aa15"]
+    first = find(units, "从数字基础设施来看，")
+    items = [u for u in units if u.lead is not None and u.lead == first.lead]
+    assert [u.text[:4] for u in items] == ["从数字基", "从信息化", "从对数字"]
+
+
 def test_captions_source_notes_and_contents_lines_are_never_answers(segmented):
     _, units = segmented["003_12112d1d53d7aa15"]
     assert find(units, "表1 我国数字服务贸易额规模及份额").kind == "caption"
