@@ -41,8 +41,7 @@ from reportqa.settings import load_settings  # noqa: E402
 DEV = REPO / "evals" / "datasets" / "reports_dev.jsonl"
 # The refusal gate with every test off: the selector's evidence for every item, to judge the tests on.
 OPEN_GATE = {"refuse_below": -1.0, "min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0,
-             "min_unit_cosine_open": -1.0, "min_unit_cosine_open_cross_lingual": -1.0,
-             "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
+             "min_unit_cosine_open": -1.0, "require_answer_type": False, "require_asked_years": False, "require_named_terms": False}
 
 
 def load_items(path: Path) -> list[dict[str, Any]]:
@@ -141,7 +140,6 @@ def gate(args: argparse.Namespace) -> None:
             cells = []
             for values in (False, True):
                 config = {"min_unit_cosine": bar, "min_unit_cosine_cross_lingual": bar, "min_unit_cosine_open": bar,
-                          "min_unit_cosine_open_cross_lingual": bar,
                           "require_answer_type": values, "require_asked_years": values, "require_named_terms": values}
                 cells.append(mean(refused(answer, **config) for a, answer in part if not a))
                 cells.append(mean(refused(answer, **config) for a, answer in part if a))
@@ -149,14 +147,12 @@ def gate(args: argparse.Namespace) -> None:
         tests = ("require_answer_type", "require_asked_years", "require_named_terms")
         for test in tests:  # each value test on its own, the cosine bars off
             config = {"min_unit_cosine": -1.0, "min_unit_cosine_cross_lingual": -1.0, "min_unit_cosine_open": -1.0,
-                      "min_unit_cosine_open_cross_lingual": -1.0,
                       **{t: t == test for t in tests}}
             print(f"{test} alone: unanswerable refused {sum(refused(answer, **config) for a, answer in part if not a)}, "
                   f"answerable refused {sum(refused(answer, **config) for a, answer in part if a)}")
         config = {}
         print(f"defaults ({defaults.min_unit_cosine} same language, {defaults.min_unit_cosine_open} for open questions, "
-              f"{defaults.min_unit_cosine_cross_lingual} across, {defaults.min_unit_cosine_open_cross_lingual} "
-              f"open across): "
+              f"{defaults.min_unit_cosine_cross_lingual} across): "
               f"unanswerable refused {mean(refused(answer, **config) for a, answer in part if not a):.3f}, "
               f"answerable refused {mean(refused(answer, **config) for a, answer in part if a):.3f}")
 

@@ -62,11 +62,6 @@ class RefusalGate(Stage):
         # (`answer_benchmark.py cosines`): such questions' best units score at most 0.572 when
         # unanswerable (13 items) and at least 0.582 when answerable (18).
         min_unit_cosine_open: float = 0.575
-        # The same for an English question over Chinese units. Dev and probe sets, en
-        # (`answer_benchmark.py cosines`): answerable open questions score at least 0.480 across
-        # languages (but one list item at 0.413), unanswerable ones 0.293-0.491; 0.47 refuses
-        # 3 of 12 more unanswerable and no more answerable ones than 0.44.
-        min_unit_cosine_open_cross_lingual: float = 0.47
         # A question asking for a kind of value its evidence does not state is refused.
         require_answer_type: bool = True
         # A question restricted to a year its evidence never mentions is refused.
@@ -77,8 +72,7 @@ class RefusalGate(Stage):
 
     def __init__(self, config: Config | None = None):
         super().__init__(config)
-        for key in ("refuse_below", "min_unit_cosine", "min_unit_cosine_cross_lingual", "min_unit_cosine_open",
-                    "min_unit_cosine_open_cross_lingual"):
+        for key in ("refuse_below", "min_unit_cosine", "min_unit_cosine_cross_lingual", "min_unit_cosine_open"):
             if not -1.0 <= getattr(self.config, key) <= 1.0:
                 raise ValueError(f"{key} is a cosine similarity in [-1, 1], got {getattr(self.config, key)}")
 
@@ -100,11 +94,8 @@ class RefusalGate(Stage):
         # A follow-up's standalone form carries words of earlier turns, which lower its cosine to
         # the answer (dev follow-ups zh-419, zh-421 fell below the open bar): it keeps the general one.
         rewritten = state.standalone not in (None, "", state.question)
-        cfg = self.config
-        checked = bool(kinds or years or rewritten)
-        bar = cfg.min_unit_cosine if checked else cfg.min_unit_cosine_open
-        across = cfg.min_unit_cosine_cross_lingual if checked else cfg.min_unit_cosine_open_cross_lingual
-        if (closest := self._shortfall(question, state.evidence, bar, across)) is not None:
+        bar = self.config.min_unit_cosine if kinds or years or rewritten else self.config.min_unit_cosine_open
+        if (closest := self._shortfall(question, state.evidence, bar)) is not None:
             return RefusalDetail("closeness", best=closest[0], bar=closest[1])
         units = [e for e in state.evidence if e.role in _ANSWERING_ROLES]
         missing = [kind for kind in sorted(kinds) if not any(states(kind, e.text, given=question) for e in units)]
@@ -119,13 +110,13 @@ class RefusalGate(Stage):
             return RefusalDetail("year", missing=tuple(sorted(years)))
         return None
 
-    @staticmethod
-    def _shortfall(question: str, evidence: list[Evidence], bar: float, across: float) -> tuple[float, float] | None:
+    def _shortfall(self, question: str, evidence: list[Evidence], bar: float) -> tuple[float, float] | None:
         """``(best cosine, its bar)`` when no answer unit or list item (as close as its lead)
-        reaches ``bar`` (in the question's language; ``across`` otherwise), else ``None``."""
+        reaches ``bar`` (in the question's language; the cross-lingual bar otherwise), else ``None``."""
         answers = [e for e in evidence if e.role in ("answer", "item")]
         language = detect_language(question)
-        gaps = [(e.cosine, bar if detect_language(e.text) == language else across) for e in answers]
+        gaps = [(e.cosine, bar if detect_language(e.text) == language else self.config.min_unit_cosine_cross_lingual)
+                for e in answers]
         if not gaps or any(cosine >= need for cosine, need in gaps):
             return None
         return max(gaps, key=lambda g: g[0] - g[1])

@@ -14,7 +14,7 @@ from assistant.stages.model_composer import REFUSAL_MARKER
 
 # The hash embedder's cosines are low: let the gate pass and let every unit compete.
 OPEN_GATE = RefusalGate(RefusalGate.Config(refuse_below=0.0, min_unit_cosine=-1.0, min_unit_cosine_cross_lingual=-1.0,
-                                         min_unit_cosine_open=-1.0, min_unit_cosine_open_cross_lingual=-1.0,
+                                         min_unit_cosine_open=-1.0,
                                          require_answer_type=False, require_asked_years=False,
                                          require_named_terms=False))
 

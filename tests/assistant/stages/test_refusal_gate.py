@@ -79,16 +79,3 @@ def test_a_list_item_counts_with_its_leads_closeness():
     chosen.evidence = [item, Evidence(n=2, unit=item.unit, doc_title=item.doc_title, page=None, score=0.6,
                                       cosine=0.60, role="context")]
     assert GATE.run(chosen).refusal == "no_evidence"
-
-
-def english(question: str, cosine: float) -> AnswerState:
-    chosen = state(question, cosine)
-    chosen.language = "en"
-    return chosen
-
-
-@pytest.mark.parametrize("cosine, refused", [(0.46, True), (0.48, False)])
-def test_an_open_english_question_over_chinese_units_needs_the_open_cross_lingual_bar(cosine, refused):
-    result = GATE.run(english("Which company led the cross-border cable to Nepal?", cosine))
-    assert (result.refusal == "no_evidence") is refused
-    assert GATE.run(english("When did the cross-border cable to Nepal open?", 0.46)).refusal is None  # checked: 0.44
