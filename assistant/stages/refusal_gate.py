@@ -6,7 +6,8 @@ question) and ``no_evidence`` (no unit of the retrieved chunks answers it). The 
 is left when verification drops every claim (:class:`ClaimVerifier`).
 
 ``no_evidence`` has four tests, each measured on the dev set with ``answer_benchmark.py gate``:
-- the best answer unit is not close enough to the question (cosine; a lower bar when question
+- the best answer unit or list item (an item is as close as the lead that brought it) is not
+  close enough to the question (cosine; a lower bar when question
   and unit are in different languages, since cross-lingual cosines run lower, and a higher one
   for an open question, which none of the value tests below can check);
 - the question asks for a kind of value (an amount of money, a share, a day, a year, any figure)
