@@ -164,6 +164,7 @@ def cosines(args: argparse.Namespace) -> None:
     language and by whether a value test (answer type, asked years) checks the question: where
     answerable and unanswerable items part is where a cosine bar belongs."""
     from assistant.answer_type import asked_years, expected_types
+    from assistant.stages.refusal_gate import CLOSENESS_ROLES
     from ingest.language import detect_language
 
     assistant = make_assistant(load_settings({"data_dir": args.data_dir, "assistant.gate": OPEN_GATE}), "extractive")
@@ -174,7 +175,7 @@ def cosines(args: argparse.Namespace) -> None:
             question = answer.standalone_question or item["question"]
             best = {True: -1.0, False: -1.0}  # same language?
             for e in answer.evidence:
-                if e.role in ("answer", "item"):
+                if e.role in CLOSENESS_ROLES:
                     same = detect_language(e.text) == item["lang"]
                     best[same] = max(best[same], e.cosine)
             rows.append((item["lang"], bool(expected_types(question) or asked_years(question)), max(best.values()),

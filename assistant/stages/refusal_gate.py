@@ -35,6 +35,8 @@ from assistant.stage import Stage
 from ingest.language import detect_language
 
 _ANSWERING_ROLES = ("answer", "item", "context")
+# The roles whose closeness the first test reads (an item is as close as its lead).
+CLOSENESS_ROLES = ("answer", "item")
 
 
 def _folded(text: str) -> str:
@@ -114,10 +116,9 @@ class RefusalGate(Stage):
     def _shortfall(self, question: str, evidence: list[Evidence], bar: float) -> tuple[float, float] | None:
         """``(best cosine, its bar)`` when no answer unit or list item (as close as its lead)
         reaches ``bar`` (in the question's language; the cross-lingual bar otherwise), else ``None``."""
-        answers = [e for e in evidence if e.role in ("answer", "item")]
         language = detect_language(question)
         gaps = [(e.cosine, bar if detect_language(e.text) == language else self.config.min_unit_cosine_cross_lingual)
-                for e in answers]
+                for e in evidence if e.role in CLOSENESS_ROLES]
         if not gaps or any(cosine >= need for cosine, need in gaps):
             return None
         return max(gaps, key=lambda g: g[0] - g[1])
