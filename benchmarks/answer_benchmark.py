@@ -10,6 +10,7 @@
     python benchmarks/answer_benchmark.py show QUESTION ... [--set ...]   # the evidence chosen and the gate's reason
     python benchmarks/answer_benchmark.py numerals                        # units that gain a figure written in characters
     python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
+    python benchmarks/answer_benchmark.py claims RUN --out DIR [--set ...]  # a Chinese model run's claims under other compose settings
 
 ``select`` runs the extractive pipeline and reports, per language, how often the selected units
 hold the gold evidence (span level: the words a citation would carry), how many of them do, the
@@ -17,7 +18,10 @@ characters selected, and the key facts of the extractive answer. ``--set select.
 overrides any stage setting, so a sweep is a shell loop. ``gate`` prints the best answer-unit
 cosine of answerable and unanswerable items and the refusal rates each threshold would give.
 ``oracle`` composes answers from the gold evidence sentences alone (units cut from the gold
-quotes' sentences), which bounds what better selection could give the model.
+quotes' sentences), which bounds what better selection could give the model. ``claims`` needs no
+model: from a local run made with ``compose.quote_uncited`` on (the default: every unit quoted), it writes the
+run its Chinese answers would be under other ``compose`` settings (the lead is the same, since
+decoding is greedy), for ``reportqa eval compare RUN DIR``.
 """
 
 from __future__ import annotations
@@ -275,6 +279,57 @@ def oracle(args: argparse.Namespace) -> None:
               f"| {statistics.median(r['seconds'] for r in part):.1f} |")
 
 
+# ----------------------------------------------------------------------------------- claims
+def claims(args: argparse.Namespace) -> None:
+    """The Chinese answers of a local run made with every unit quoted, re-derived with the units
+    ``ModelComposer`` would show after the same lead under ``--set compose.…``; written to
+    ``--out`` as a run of its own."""
+    import shutil
+
+    from assistant.answer import Claim
+    from assistant.answer import Evidence as Unit
+    from assistant.answer_state import AnswerState
+    from assistant.answer_text import render_answer
+    from assistant.stages import ModelComposer
+    from ingest.evidence_units import EvidenceUnit
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    sets = overrides(args.set).get("assistant.compose", {})
+    composer = ModelComposer(FakeListChatModel(responses=[""]), ModelComposer.config_from_dict(sets))  # never called
+    store = open_index(load_settings({"data_dir": args.data_dir})).evidence
+    run, out = Path(args.run), Path(args.out)
+    made_with = json.loads((run / "run.json").read_text(encoding="utf-8")).get("settings", {}).get("assistant", {})
+    if str(made_with.get("compose", {}).get("quote_uncited", True)).lower() == "false":
+        raise SystemExit(f"{run} was made with compose.quote_uncited=false: its answers lack the unquoted units")
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(run, out)
+    records, changed = [], 0
+    for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        lead = next((c for c in record.get("claims") or [] if c["kind"] == "lead"), None)
+        if record["lang"] == "zh" and lead is not None and not record["refused"]:
+            evidence = []
+            for c in record["citations"]:
+                rows = store.in_span(c["doc_id"], c["start"], c["end"])  # a joined span: its first unit's place
+                first = store.units[rows[0]] if rows else None
+                unit = EvidenceUnit(f"{c['doc_id']}:{c['start']}-{c['end']}", c["doc_id"], c["start"], c["end"], c["span"],
+                                    first.kind if first else "sentence", lead=first.lead if first else None,
+                                    paragraph=first.paragraph if first else -1)
+                evidence.append(Unit(n=c["n"], unit=unit, doc_title=c["doc_title"], page=None, score=0.0, cosine=0.0,
+                                     role="item" if unit.lead else "answer"))
+            state = AnswerState(question=record["question"], language="zh", evidence=evidence)
+            kept = {e.n for e in composer._claimed_units(state, Claim(lead["text"], tuple(lead["citations"]), "lead"))}
+            new = [c for c in record["claims"] if c["kind"] == "lead" or set(c["citations"]) <= kept]
+            changed += len(new) < len(record["claims"])
+            record["claims"] = new
+            record["citations"] = [c for c in record["citations"] if c["n"] in kept | set(lead["citations"])]
+            record["answer"] = render_answer([Claim(c["text"], tuple(c["citations"]), c["kind"]) for c in new], evidence)
+        records.append(json.dumps(record, ensure_ascii=False))
+    (out / "results.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
+    print(f"{out}: {changed} of {len(records)} answers show fewer units; compare with `reportqa eval compare {run} {out}`")
+
+
 # --------------------------------------------------------------------------------- monotone
 def monotone(args: argparse.Namespace) -> None:
     """Answers of a model run (``reportqa eval ... --out RUN``) with fewer supported claims than
@@ -300,7 +355,8 @@ def monotone(args: argparse.Namespace) -> None:
 
 # ------------------------------------------------------------------------------------ units
 def units(args: argparse.Namespace) -> None:
-    """Recall@1/5 of the retriever's chunk order against chunks re-ranked by their best unit."""
+    """Recall@1/5 of the retriever's chunk order against chunks re-ranked by their best unit, and
+    against the two orders fused by reciprocal rank."""
     import numpy as np
 
     from evals.metrics.retrieval import relevance_matrix, recall_at_k
@@ -321,9 +377,13 @@ def units(args: argparse.Namespace) -> None:
         for r in results:
             rows = [i for i in store.in_chunk(r.chunk) if store.units[i].answerable]
             best.append(float(np.max(store.vectors[rows] @ query)) if rows else -1.0)
-        reranked = [results[i] for i in np.argsort(-np.asarray(best), kind="stable")]
+        by_unit = np.argsort(-np.asarray(best), kind="stable")
+        reranked = [results[i] for i in by_unit]
+        # Reciprocal-rank fusion of the two orders (k = 60, as the retriever fuses dense and BM25).
+        unit_rank = {int(i): r for r, i in enumerate(by_unit, start=1)}
+        fused = sorted(range(len(results)), key=lambda i: -(1 / (60 + i + 1) + 1 / (60 + unit_rank[i])))
         evidence = gold(item)
-        for name, ranking in (("chunks", results), ("best unit", reranked)):
+        for name, ranking in (("chunks", results), ("best unit", reranked), ("fused", [results[i] for i in fused])):
             matrix = relevance_matrix([Passage(r.chunk.doc_id, r.chunk.text) for r in ranking], evidence)
             for k in (1, 5):
                 table.setdefault(f"{name} R@{k}", {}).setdefault(item["lang"], []).append(recall_at_k(matrix, k))
@@ -461,6 +521,11 @@ def main() -> None:
     m = sub.add_parser("monotone")
     m.add_argument("run", help="an eval run folder of a model back-end")
     m.set_defaults(func=monotone)
+    cl = sub.add_parser("claims")
+    cl.add_argument("run", help="a local eval run with compose.quote_uncited on (the default)")
+    cl.add_argument("--out", required=True, help="the run folder to write")
+    cl.add_argument("--set", action="append", default=[], metavar="compose.KEY=JSON")
+    cl.set_defaults(func=claims)
     u = sub.add_parser("units")
     u.add_argument("--k", type=int, default=10)
     u.set_defaults(func=units)
