@@ -217,3 +217,12 @@ def test_local_backend_answers_with_cited_facts(local, question, doc, facts):
         assert set(lead.cited) <= {n for c in rest for n in c.cited}, final.claims
         assert not has_chinese(final.answer), final.answer
         assert all(c.kind == "translation" for c in rest), final.claims
+
+
+def test_a_translation_misreading_a_number_is_made_again_in_pieces(local):
+    # Probe en-241 (doc 001): translated whole, the 1.5B model wrote "38,130 data breaches" for
+    # 3813, so the unit was shown in Chinese; translated clause by clause it is right.
+    final = local.ask("How many data breaches occurred worldwide in the first half of 2019, according to Risk Based Security?")
+    assert not final.refused and "001_a71dc65f29895d41" in cited_docs(final), final.answer
+    assert not has_chinese(final.answer), final.answer
+    assert "3813" in final.answer.replace(",", "") and "38130" not in final.answer.replace(",", "")

@@ -1,4 +1,4 @@
-"""Which units a model-written answer shows after its lead (sentences from data/reports/000)."""
+"""What a model-written answer shows after its lead (sentences from data/reports/000 and 001)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ BREACHES = ("据 Risk Based Security 统计，2019 年上半年，世界范围�
 
 
 def breaches(scripted, translate):
-    """Probe en-241's unit (data/reports/000), a lead citing it, and ``translate(text)`` for each
+    """Probe en-241's unit (a sentence of data/reports/001), a lead citing it, and ``translate(text)`` for each
     translation request."""
     model = scripted(lambda m: "3,813 data breaches [1]." if "<evidence>" in m[-1].content else translate(m[-1].content))
     unit = EvidenceUnit(f"{DOC}:0-{len(BREACHES)}", DOC, 0, len(BREACHES), BREACHES, "sentence")
