@@ -10,8 +10,9 @@ no Chinese characters in English text, gives an English line per unit by constru
 and dates are shown already in English notation (a 1.5B model turns "90.3万" into "90.3 million"
 on its own). Chinese claims are the units verbatim: the model only adds the lead. Any unit the
 model leaves unfinished or untranslated keeps its quotation, so no unit the answer rests on is
-lost. An English answer leaves out the units its lead does not cite: each would cost a
-translation call (see ``Config.translate_uncited``).
+lost; one whose translation states a wrong number is first translated again clause by clause.
+An English answer leaves out the units its lead does not rest on: each would cost a translation
+call (see ``Config.translate_uncited``); a list one of whose items it rests on is shown whole.
 
 A cheaper claim was measured and dropped (dev, English, `reportqa eval reports_dev.jsonl
 --backend local --filter lang=en`, same machine and load): asking in the lead's conversation for
