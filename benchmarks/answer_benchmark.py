@@ -6,7 +6,7 @@
     python benchmarks/answer_benchmark.py oracle --backend local          # the model's own ceiling
     python benchmarks/answer_benchmark.py units                           # Recall@k of chunks ranked by their best unit
     python benchmarks/answer_benchmark.py rank [--query-prompt TEXT] [--unit-title]  # unit ranking P@1/P@3
-    python benchmarks/answer_benchmark.py check [--top 3]                # the local model's yes/no on the top units
+    python benchmarks/answer_benchmark.py check [--top 3] [--refused]    # the local model's yes/no on the top units
     python benchmarks/answer_benchmark.py show QUESTION ... [--set ...]   # the evidence chosen and the gate's reason
     python benchmarks/answer_benchmark.py numerals                        # units that gain a figure written in characters
     python benchmarks/answer_benchmark.py monotone RUN                    # model answers with fewer claims than the preview
@@ -469,6 +469,10 @@ def check(args: argparse.Namespace) -> None:
     for item in load_items(args.dataset)[: args.limit or None]:
         if item.get("history"):
             continue
+        if args.refused:  # only the questions the gate refuses for closeness
+            detail = assistant.preview(item["question"]).refusal_detail
+            if detail is None or detail.test != "closeness":
+                continue
         _, _, units, question, scores, _ = scored_units(assistant, item["question"])
         top = [i for i in np.argsort(-scores, kind="stable") if units[i].answerable][: args.top]
         verdicts = []
@@ -479,7 +483,7 @@ def check(args: argparse.Namespace) -> None:
             seconds.append(time.perf_counter() - started)
             verdicts.append(str(reply.content).strip().lower().startswith("yes"))
         row = {"lang": item["lang"], "answerable": bool(item["evidence"]), "all_no": not any(verdicts)}
-        if item["evidence"]:
+        if item["evidence"] and not args.refused:
             evidence = gold(item)
             relevant = [any(is_relevant(Passage(units[i].doc_id, units[i].text), g) for g in evidence) for i in top]
             reordered = [r for r, v in zip(relevant, verdicts) if v] + [r for r, v in zip(relevant, verdicts) if not v]
@@ -488,6 +492,17 @@ def check(args: argparse.Namespace) -> None:
         rows.append(row)
         if args.verbose:
             print(item["id"], verdicts, row.get("p1"), row.get("p1_checked"))
+    if args.refused:
+        print(f"questions the gate refuses for closeness; top {args.top} units each; "
+              f"{statistics.median(seconds or [0]):.1f} s per check (median)")
+        print("| lang | answerable: some 'yes' | unanswerable: some 'yes' |")
+        print("|---|---|---|")
+        for lang in ("zh", "en"):
+            part = [r for r in rows if r["lang"] == lang]
+            counts = [f"{sum(not r['all_no'] for r in part if r['answerable'] is a)} of {sum(r['answerable'] is a for r in part)}"
+                      for a in (True, False)]
+            print(f"| {lang} | {counts[0]} | {counts[1]} |")
+        return
     print(f"top {args.top} units per question; {statistics.median(seconds):.1f} s per check (median)")
     print("| lang | P@1 selector | P@1 yes first | 'yes' units holding evidence | all 'no': answerable | all 'no': unanswerable |")
     print("|---|---|---|---|---|---|")
@@ -541,6 +556,7 @@ def main() -> None:
     c = sub.add_parser("check")
     c.add_argument("--top", type=int, default=3)
     c.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
+    c.add_argument("--refused", action="store_true", help="only questions the gate refuses for closeness: would a 'yes' rescue them?")
     c.set_defaults(func=check)
     args = parser.parse_args()
     args.func(args)
