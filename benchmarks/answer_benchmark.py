@@ -298,6 +298,8 @@ def claims(args: argparse.Namespace) -> None:
     composer = ModelComposer(FakeListChatModel(responses=[""]), ModelComposer.config_from_dict(sets))  # never called
     store = open_index(load_settings({"data_dir": args.data_dir})).evidence
     run, out = Path(args.run), Path(args.out)
+    if out.resolve() == run.resolve():
+        raise SystemExit("--out must be another folder than the run it is derived from")
     made_with = json.loads((run / "run.json").read_text(encoding="utf-8")).get("settings", {}).get("assistant", {})
     if str(made_with.get("compose", {}).get("quote_uncited", True)).lower() == "false":
         raise SystemExit(f"{run} was made with compose.quote_uncited=false: its answers lack the unquoted units")
@@ -319,7 +321,7 @@ def claims(args: argparse.Namespace) -> None:
                 evidence.append(Unit(n=c["n"], unit=unit, doc_title=c["doc_title"], page=None, score=0.0, cosine=0.0,
                                      role="item" if unit.lead else "answer"))
             state = AnswerState(question=record["question"], language="zh", evidence=evidence)
-            kept = {e.n for e in composer._claimed_units(state, Claim(lead["text"], tuple(lead["citations"]), "lead"))}
+            kept = {e.n for e in composer.claimed_units(state, Claim(lead["text"], tuple(lead["citations"]), "lead"))}
             new = [c for c in record["claims"] if c["kind"] == "lead" or set(c["citations"]) <= kept]
             changed += len(new) < len(record["claims"])
             record["claims"] = new

@@ -211,7 +211,7 @@ class ModelComposer(Stage):
             claims.append(model_lead)
         elif language == "en":  # no usable lead: the extractive one (report, figures, names)
             claims.extend(self.fallback_lead(state))
-        for e in self._claimed_units(state, model_lead):
+        for e in self.claimed_units(state, model_lead):
             text = ""
             if language == "en":
                 yield f"\n[{e.n}] "
@@ -229,7 +229,7 @@ class ModelComposer(Stage):
         state.claims = claims
         return state
 
-    def _claimed_units(self, state: AnswerState, lead: Claim | None) -> list[Evidence]:
+    def claimed_units(self, state: AnswerState, lead: Claim | None) -> list[Evidence]:
         """The units shown as claims after the lead: the ones the model's lead rests on. A
         Chinese lead also rests on every unit whose words it repeats, and a list is shown whole
         once the lead rests on one of its items (a lead naming one point of several is a partial
