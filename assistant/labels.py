@@ -26,13 +26,10 @@ class Labels:
     def refusal_for(self, reason: str, detail: RefusalDetail | None = None) -> str:
         """The refusal text for a refusal reason (see ``assistant.answer.REFUSAL_REASONS``),
         naming what was missing when the gate's ``detail`` says."""
-        if reason == "no_evidence" and detail is not None and detail.missing:
-            if detail.test == "value":
-                return self.no_value.format(self.joiner.join(self.value_kinds.get(k, k) for k in detail.missing))
-            if detail.test == "year":
-                return self.no_year.format(self.joiner.join(detail.missing))
-            if detail.test == "name":
-                return self.no_name.format(self.joiner.join(detail.missing))
+        template = {"value": self.no_value, "year": self.no_year, "name": self.no_name}.get(detail.test) if detail else None
+        if reason == "no_evidence" and template and detail.missing:
+            words = [self.value_kinds.get(k, k) for k in detail.missing] if detail.test == "value" else detail.missing
+            return template.format(self.joiner.join(words))
         return {"weak_retrieval": self.weak_retrieval, "no_evidence": self.no_evidence,
                 "model_no_answer": self.model_no_answer}.get(reason, self.refusal)
 

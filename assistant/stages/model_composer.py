@@ -144,8 +144,8 @@ class ModelComposer(Stage):
         # (held-out: 0.744 -> 0.885, 0.897 -> 0.872, 23.8 -> 15.9 s); evals/README.md.
         translate_uncited: bool = False
         # A translation the verification rule rejects is made again clause by clause, in pieces
-        # of at most this many characters (units longer than that only). Probe en-241: the
-        # 139-character unit came back as "38,130 data breaches" for 3813; in two pieces, right.
+        # of at most this many characters (units longer than that only). Probe en-241: the whole
+        # unit came back as "38,130 data breaches" for 3813; in two pieces, right.
         retry_clause_chars: int = 80
         # Chinese answers quote every selected unit, not only those the lead rests on: the 1.5B
         # model's lead is wrong or partial often enough that the quotes are its safety net.
