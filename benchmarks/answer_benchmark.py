@@ -107,6 +107,8 @@ def select_once(args: argparse.Namespace, sets: list[str]) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for lang in ("zh", "en", "all"):
         part = [r for r in rows if lang in (r["lang"], "all")]
+        if not part:
+            continue
         answerable = [r for r in part if "found" in r]
         unanswerable = [r for r in part if "found" not in r]
         print(f"| {lang} | {mean(r['found'] for r in answerable):.3f} | {mean(r['precision'] for r in answerable):.3f} "
@@ -159,6 +161,89 @@ def gate(args: argparse.Namespace) -> None:
               f"{defaults.min_unit_cosine_cross_lingual} across): "
               f"unanswerable refused {mean(refused(answer, **config) for a, answer in part if not a):.3f}, "
               f"answerable refused {mean(refused(answer, **config) for a, answer in part if a):.3f}")
+
+
+# ---------------------------------------------------------------------------------- gatefit
+GATE_FEATURES = ("same", "cross", "dense", "lexical", "value", "year", "name", "open", "english")
+
+
+def gate_features(assistant, item: dict[str, Any]) -> tuple[list[float], bool]:
+    """The gate's signals for one question, from the pipeline with the gate open: best answer-unit
+    cosine in the question's language and across, best chunk cosine, best lexical overlap of a
+    unit with the question, which value tests fail, whether any value test applies, language."""
+    from assistant.answer_state import AnswerState
+    from assistant.answer_type import asked_years, expected_types
+    from assistant.similarity import lexical_overlap
+    from assistant.stages.refusal_gate import CLOSENESS_ROLES, RefusalGate
+    from ingest.language import detect_language
+
+    answer = assistant.preview(item["question"], item.get("history", []))
+    question = answer.standalone_question or item["question"]
+    close = [e for e in answer.evidence if e.role in CLOSENESS_ROLES]
+    same = max([e.cosine for e in close if detect_language(e.text) == item["lang"]], default=0.0)
+    cross = max([e.cosine for e in close if detect_language(e.text) != item["lang"]], default=0.0)
+    dense = max([r.scores.get("dense", 0.0) for r in answer.passages], default=0.0)
+    lexical = max([lexical_overlap(question, e.text) for e in close], default=0.0)
+    state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
+                        results=list(answer.passages), evidence=list(answer.evidence))
+    tests = ("require_answer_type", "require_asked_years", "require_named_terms")
+    fails = []
+    for test in tests:
+        config = {**OPEN_GATE, **{t: t == test for t in tests}}
+        fails.append(float(RefusalGate(RefusalGate.Config(**config)).failed_test(state) is not None))
+    is_open = float(not (expected_types(question) or asked_years(question)))
+    refused_now = RefusalGate().run(AnswerState(question=answer.question, language=answer.language,
+                                                standalone=answer.standalone_question, results=list(answer.passages),
+                                                evidence=list(answer.evidence))).refusal is not None
+    return [same, cross, dense, lexical, *fails, is_open, float(item["lang"] == "en")], refused_now
+
+
+def gatefit(args: argparse.Namespace) -> None:
+    """Could one learned decision over the gate's signals part answerable from unanswerable better
+    than the gate's hand-set bars? A logistic regression over :data:`GATE_FEATURES`, fitted on
+    ``--train`` sets, its bar set on them so that at most ``--max-false`` of their answerable
+    questions are refused; each set reports the gate's defaults against it. Each training set is
+    also scored by a fit on the other training sets (out of sample)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    assistant = make_assistant(load_settings({"data_dir": args.data_dir, "assistant.gate": OPEN_GATE}), "extractive")
+    data = {}
+    for path in [*args.train, *args.report]:
+        rows = [(*gate_features(assistant, item), bool(item["evidence"]), item["lang"]) for item in load_items(path)]
+        data[path.stem] = rows
+
+    def fit(stems):
+        rows = [r for s in stems for r in data[s]]
+        x = np.array([r[0] for r in rows]); y = np.array([not r[2] for r in rows])  # 1 = unanswerable
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=args.c, class_weight="balanced", max_iter=1000))
+        model.fit(x, y)
+        p = model.predict_proba(x)[:, 1]
+        answerable = np.sort(p[~y])
+        bar = answerable[min(len(answerable) - 1, int(np.floor(len(answerable) * (1 - args.max_false))))]  # refuse p > bar
+        return model, float(bar)
+
+    def rates(rows, refused):
+        a = [f for f, r in zip(refused, rows) if r[2]]; u = [f for f, r in zip(refused, rows) if not r[2]]
+        return f"{mean(u):.3f} ({sum(u)}/{len(u)})", f"{mean(a):.3f} ({sum(a)}/{len(a)})"
+
+    train = [p.stem for p in args.train]
+    model, bar = fit(train)
+    coefficients = model[-1].coef_[0]
+    print("features (standardised coefficients; positive = towards refusal): "
+          + ", ".join(f"{n} {c:+.2f}" for n, c in zip(GATE_FEATURES, coefficients)))
+    print(f"fitted on {', '.join(train)}; refuses when P(unanswerable) > {bar:.3f}\n")
+    print("| set | fit | gate defaults: unanswerable refused | answerable refused | learned: unanswerable refused | answerable refused |")
+    print("|---|---|---|---|---|---|")
+    for stem, rows in data.items():
+        fits = [("all training sets", model, bar)]
+        if stem in train and len(train) > 1:
+            fits.append(("the other training sets", *fit([t for t in train if t != stem])))
+        for name, m, b in fits:
+            learned = list(m.predict_proba(np.array([r[0] for r in rows]))[:, 1] > b)
+            print(f"| {stem} | {name} | {' | '.join(rates(rows, [r[1] for r in rows]))} | {' | '.join(rates(rows, learned))} |")
 
 
 # ---------------------------------------------------------------------------------- cosines
@@ -422,10 +507,19 @@ def rank(args: argparse.Namespace) -> None:
     model = select.embeddings.model
     titled: dict[str, np.ndarray] = {}
     table: dict[str, list[tuple[float, float]]] = {}
+    hyde = {}
+    for path in args.hyde:
+        hyde.update({row["id"]: row["hyde"] for row in load_items(path)})
     for item in load_items(args.dataset):
         if not item["evidence"] or item.get("history"):
             continue
         state, candidates, units, question, scores, dense = scored_units(assistant, item["question"])
+        if hyde:
+            text = hyde[item["id"]]
+            h = (np.asarray(select.embeddings.encode_documents([text]))[0] if args.hyde_as == "document"
+                 else np.asarray(select.embeddings.encode_query(text)).reshape(-1))
+            vectors = np.stack([c[1] for c in candidates]).astype(np.float32)
+            scores = scores - args.hyde_weight * dense + args.hyde_weight * (vectors @ h.astype(np.float32))
         if args.query_prompt or args.unit_title:
             if args.unit_title:
                 titles = {r.chunk.doc_id: r.chunk.doc_title for r in state.results}
@@ -517,6 +611,54 @@ def check(args: argparse.Namespace) -> None:
               f"| {mean(r['all_no'] for r in part if not r['answerable']):.3f} |")
 
 
+PICK_SYSTEM = ("You read numbered sentences from reports (mostly in Chinese) and a question. Reply with the numbers "
+               "of the sentences that state the answer itself, best first, separated by commas. Reply 0 if none does.")
+
+
+def pick(args: argparse.Namespace) -> None:
+    """The issue's "pick-the-numbers" check: the selector's ``--top`` answer units, numbered, go to
+    the local model in one prompt, and its reply is constrained to "0" or a list of their numbers.
+    Reports P@1 of the selector against the model's first pick (the selector's first when it
+    picks none), and how often it picks none (answerable vs unanswerable: a refusal signal)."""
+    import numpy as np
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    settings = load_settings({"data_dir": args.data_dir})
+    assistant = make_assistant(settings, "local")
+    digits = "|".join(f'"{i}"' for i in range(1, args.top + 1))
+    judge = assistant.chat_model.bind(max_tokens=3 * args.top, grammar=f'root ::= "0" | n ("," n)*\nn ::= {digits}')
+    rows, seconds = [], []
+    for item in load_items(args.dataset)[: args.limit or None]:
+        if item.get("history"):
+            continue
+        _, _, units, question, scores, _ = scored_units(assistant, item["question"])
+        top = [i for i in np.argsort(-scores, kind="stable") if units[i].answerable][: args.top]
+        listing = "\n".join(f"[{n}] {units[i].text}" for n, i in enumerate(top, start=1))
+        started = time.perf_counter()
+        reply = str(judge.invoke([SystemMessage(PICK_SYSTEM), HumanMessage(f"Question: {question}\n\n{listing}")]).content)
+        seconds.append(time.perf_counter() - started)
+        picked = [int(n) - 1 for n in reply.replace(" ", "").split(",") if n.isdigit() and 0 < int(n) <= len(top)]
+        row = {"lang": item["lang"], "answerable": bool(item["evidence"]), "none": not picked}
+        if item["evidence"] and top:
+            evidence = gold(item)
+            relevant = [any(is_relevant(Passage(units[i].doc_id, units[i].text), g) for g in evidence) for i in top]
+            row.update(p1=float(relevant[0]), p1_picked=float(relevant[picked[0] if picked else 0]),
+                       pick_precision=[relevant[j] for j in picked])
+        rows.append(row)
+        if args.verbose:
+            print(item["id"], reply, row.get("p1"), row.get("p1_picked"))
+    print(f"top {args.top} units per question; {statistics.median(seconds):.1f} s per question (median)")
+    print("| lang | P@1 selector | P@1 model's first pick | picked units holding evidence | none picked: answerable | none picked: unanswerable |")
+    print("|---|---|---|---|---|---|")
+    for lang in ("zh", "en"):
+        part = [r for r in rows if r["lang"] == lang]
+        answerable = [r for r in part if "p1" in r]
+        picks = [x for r in answerable for x in r["pick_precision"]]
+        print(f"| {lang} | {mean(r['p1'] for r in answerable):.3f} | {mean(r['p1_picked'] for r in answerable):.3f} "
+              f"| {mean(picks):.3f} | {mean(r['none'] for r in part if r['answerable']):.3f} "
+              f"| {mean(r['none'] for r in part if not r['answerable']):.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, default=DEV)
@@ -528,6 +670,12 @@ def main() -> None:
     s.add_argument("--sweep", action="append", default=[], metavar="STAGE.KEY=V1,V2,...")
     s.set_defaults(func=select)
     sub.add_parser("gate").set_defaults(func=gate)
+    gf = sub.add_parser("gatefit")
+    gf.add_argument("--train", type=Path, action="append", required=True)
+    gf.add_argument("--report", type=Path, action="append", default=[])
+    gf.add_argument("--max-false", type=float, default=0.10, help="answerable refused allowed on the training sets")
+    gf.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    gf.set_defaults(func=gatefit)
     k = sub.add_parser("cosines")
     k.add_argument("--also", type=Path, action="append", default=[], help="another dataset (e.g. reports_probe.jsonl)")
     k.set_defaults(func=cosines)
@@ -549,12 +697,19 @@ def main() -> None:
     r = sub.add_parser("rank")
     r.add_argument("--query-prompt", default="", help='e.g. "task: question answering | query: "')
     r.add_argument("--unit-title", action="store_true", help="embed units with their section as the title")
+    r.add_argument("--hyde", type=Path, action="append", default=[], help="JSONL of {id, hyde}: a hypothetical answer per question")
+    r.add_argument("--hyde-weight", type=float, default=1.0, help="share of the dense score taken from the hypothetical answer")
+    r.add_argument("--hyde-as", choices=("document", "query"), default="document")
     r.set_defaults(func=rank)
     w = sub.add_parser("show")
     w.add_argument("questions", nargs="+")
     w.add_argument("--set", action="append", default=[], metavar="STAGE.KEY=JSON")
     w.set_defaults(func=show)
     sub.add_parser("numerals").set_defaults(func=numerals)
+    pk = sub.add_parser("pick")
+    pk.add_argument("--top", type=int, default=5)
+    pk.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
+    pk.set_defaults(func=pick)
     c = sub.add_parser("check")
     c.add_argument("--top", type=int, default=3)
     c.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
