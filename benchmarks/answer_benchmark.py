@@ -611,6 +611,34 @@ def check(args: argparse.Namespace) -> None:
               f"| {mean(r['all_no'] for r in part if not r['answerable']):.3f} |")
 
 
+HYDE_SYSTEM = ("你是中国政策研究报告的作者。用一句中文写出报告中回答该问题的那句话，像报告原文一样，包含具体的主体、数字和时间。"
+               "不知道确切事实时，写出合理的句子。只输出这一句话。")
+TRANSLATE_SYSTEM = "You translate questions from English into Chinese. Reply with the Chinese question only."
+
+
+def write_queries(args: argparse.Namespace) -> None:
+    """What the local model would search with instead of the question, written to ``--out``:
+    ``hyde``, a hypothetical answer sentence per question (``{"id", "hyde"}`` lines, for ``rank
+    --hyde``); ``translate``, the dataset's English questions translated into Chinese (dataset
+    lines with ``question`` replaced, for ``select`` and ``gate``). Follow-ups are left out."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    chat = make_assistant(load_settings({"data_dir": args.data_dir}), "local").chat_model.bind(max_tokens=120)
+    with args.out.open("w", encoding="utf-8") as out:
+        for item in load_items(args.dataset):
+            if item.get("history") or (args.mode == "translate" and item["lang"] != "en"):
+                continue
+            if args.mode == "hyde":
+                prompt = [SystemMessage(HYDE_SYSTEM), HumanMessage(f"问题：{item['question']}\n报告中回答该问题的那句中文原文：")]
+            else:
+                prompt = [SystemMessage(TRANSLATE_SYSTEM), HumanMessage(item["question"])]
+            text = str(chat.invoke(prompt).content).strip()
+            row = {"id": item["id"], "hyde": text} if args.mode == "hyde" else {**item, "question": text}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if args.verbose:
+                print(item["id"], text, flush=True)
+
+
 PICK_SYSTEM = ("You read numbered sentences from reports (mostly in Chinese) and a question. Reply with the numbers "
                "of the sentences that state the answer itself, best first, separated by commas. Reply 0 if none does.")
 
@@ -706,6 +734,10 @@ def main() -> None:
     w.add_argument("--set", action="append", default=[], metavar="STAGE.KEY=JSON")
     w.set_defaults(func=show)
     sub.add_parser("numerals").set_defaults(func=numerals)
+    wq = sub.add_parser("write-queries")
+    wq.add_argument("mode", choices=("hyde", "translate"))
+    wq.add_argument("--out", type=Path, required=True)
+    wq.set_defaults(func=write_queries)
     pk = sub.add_parser("pick")
     pk.add_argument("--top", type=int, default=5)
     pk.add_argument("--limit", type=int, default=0, help="the first N items of the dataset")
