@@ -66,6 +66,14 @@ def gold(item: dict[str, Any]) -> list[Evidence]:
     return [Evidence(doc=e["doc"], quote=e["quote"]) for e in item["evidence"]]
 
 
+def gate_state(answer):
+    """The state the gate reads, rebuilt from an answer of the pipeline with the gate open."""
+    from assistant.answer_state import AnswerState
+
+    return AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
+                       results=list(answer.passages), evidence=list(answer.evidence))
+
+
 def mean(values) -> float:
     values = list(values)
     return statistics.fmean(values) if values else float("nan")
@@ -121,7 +129,6 @@ def select_once(args: argparse.Namespace, sets: list[str]) -> None:
 def gate(args: argparse.Namespace) -> None:
     """Refusal rates per language of the gate at each unit-cosine bar, with and without the
     value tests (answer type, asked years), from one pass of the pipeline with the gate open."""
-    from assistant.answer_state import AnswerState
     from assistant.stages.refusal_gate import RefusalGate
 
     settings = load_settings({"data_dir": args.data_dir, "assistant.gate": OPEN_GATE})
@@ -132,9 +139,7 @@ def gate(args: argparse.Namespace) -> None:
         rows.append((item["lang"], bool(item["evidence"]), assistant.preview(item["question"], item.get("history", []))))
 
     def refused(answer, **config) -> bool:
-        state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
-                            results=list(answer.passages), evidence=list(answer.evidence))
-        return RefusalGate(RefusalGate.Config(refuse_below=defaults.refuse_below, **config)).run(state).refusal is not None
+        return RefusalGate(RefusalGate.Config(refuse_below=defaults.refuse_below, **config)).run(gate_state(answer)).refusal is not None
 
     for lang in ("zh", "en"):
         part = [(a, answer) for language, a, answer in rows if language == lang]
@@ -171,7 +176,6 @@ def gate_features(assistant, item: dict[str, Any]) -> tuple[list[float], bool]:
     """The gate's signals for one question, from the pipeline with the gate open: best answer-unit
     cosine in the question's language and across, best chunk cosine, best lexical overlap of a
     unit with the question, which value tests fail, whether any value test applies, language."""
-    from assistant.answer_state import AnswerState
     from assistant.answer_type import asked_years, expected_types
     from assistant.similarity import lexical_overlap
     from assistant.stages.refusal_gate import CLOSENESS_ROLES, RefusalGate
@@ -184,17 +188,13 @@ def gate_features(assistant, item: dict[str, Any]) -> tuple[list[float], bool]:
     cross = max([e.cosine for e in close if detect_language(e.text) != item["lang"]], default=0.0)
     dense = max([r.scores.get("dense", 0.0) for r in answer.passages], default=0.0)
     lexical = max([lexical_overlap(question, e.text) for e in close], default=0.0)
-    state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
-                        results=list(answer.passages), evidence=list(answer.evidence))
     tests = ("require_answer_type", "require_asked_years", "require_named_terms")
     fails = []
     for test in tests:
         config = {**OPEN_GATE, **{t: t == test for t in tests}}
-        fails.append(float(RefusalGate(RefusalGate.Config(**config)).failed_test(state) is not None))
+        fails.append(float(RefusalGate(RefusalGate.Config(**config)).failed_test(gate_state(answer)) is not None))
     is_open = float(not (expected_types(question) or asked_years(question)))
-    refused_now = RefusalGate().run(AnswerState(question=answer.question, language=answer.language,
-                                                standalone=answer.standalone_question, results=list(answer.passages),
-                                                evidence=list(answer.evidence))).refusal is not None
+    refused_now = RefusalGate().run(gate_state(answer)).refusal is not None
     return [same, cross, dense, lexical, *fails, is_open, float(item["lang"] == "en")], refused_now
 
 
@@ -282,7 +282,6 @@ def cosines(args: argparse.Namespace) -> None:
 def show(args: argparse.Namespace) -> None:
     """For each question: the evidence the selector chooses (role, dense cosine, score, kind) with
     the gate open, and the reason the gate gives (its defaults with any ``--set gate.…``)."""
-    from assistant.answer_state import AnswerState
     from assistant.stages.refusal_gate import RefusalGate
 
     sets = overrides(args.set)
@@ -291,9 +290,7 @@ def show(args: argparse.Namespace) -> None:
     assistant = make_assistant(settings, "extractive")
     for question in args.questions:
         answer = assistant.preview(question)
-        state = AnswerState(question=answer.question, language=answer.language, standalone=answer.standalone_question,
-                            results=list(answer.passages), evidence=list(answer.evidence))
-        print(f"{question}\n  gate: {gate.run(state).refusal or 'answers'}")
+        print(f"{question}\n  gate: {gate.run(gate_state(answer)).refusal or 'answers'}")
         for e in answer.evidence:
             print(f"  [{e.n}] {e.role:7s} cosine {e.cosine:.3f} score {e.score:.3f} {e.unit.kind}: {e.unit.text[:60]}")
 
