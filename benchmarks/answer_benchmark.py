@@ -212,12 +212,12 @@ def gatefit(args: argparse.Namespace) -> None:
     assistant = make_assistant(load_settings({"data_dir": args.data_dir, "assistant.gate": OPEN_GATE}), "extractive")
     data = {}
     for path in [*args.train, *args.report]:
-        rows = [(*gate_features(assistant, item), bool(item["evidence"]), item["lang"]) for item in load_items(path)]
-        data[path.stem] = rows
+        data[path.stem] = [(*gate_features(assistant, item), bool(item["evidence"])) for item in load_items(path)]
 
     def fit(stems):
         rows = [r for s in stems for r in data[s]]
-        x = np.array([r[0] for r in rows]); y = np.array([not r[2] for r in rows])  # 1 = unanswerable
+        x = np.array([r[0] for r in rows])
+        y = np.array([not r[2] for r in rows])  # 1 = unanswerable
         model = make_pipeline(StandardScaler(), LogisticRegression(C=args.c, class_weight="balanced", max_iter=1000))
         model.fit(x, y)
         p = model.predict_proba(x)[:, 1]
@@ -226,8 +226,11 @@ def gatefit(args: argparse.Namespace) -> None:
         return model, float(bar)
 
     def rates(rows, refused):
-        a = [f for f, r in zip(refused, rows) if r[2]]; u = [f for f, r in zip(refused, rows) if not r[2]]
-        return f"{mean(u):.3f} ({sum(u)}/{len(u)})", f"{mean(a):.3f} ({sum(a)}/{len(a)})"
+        cells = []
+        for answerable in (False, True):
+            part = [f for f, r in zip(refused, rows) if r[2] is answerable]
+            cells.append(f"{mean(part):.3f} ({sum(part)}/{len(part)})")
+        return cells
 
     train = [p.stem for p in args.train]
     model, bar = fit(train)
