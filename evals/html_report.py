@@ -121,8 +121,15 @@ def _item_html(record: Mapping[str, Any]) -> str:
     )
 
 
+def _weakest_html(weakest: list[dict]) -> str:
+    return f"""<h2>Weakest items</h2>
+<p class=muted>The lowest-scoring items (never one with full marks), by 0.5·key-fact recall + 0.25·Recall@5 +
+0.25·citation recall (unanswerable: 1 if refused).</p>
+{"".join(_item_html(r) for r in weakest) or "<p>No item scored below 1.00.</p>"}"""
+
+
 def render_html(summary: RunSummary, *, worst: int = 15) -> str:
-    """The full report page as one string."""
+    """The full report page as one string; ``worst=0`` leaves the weakest items out."""
     info = summary.info
     title = f"reportqa evaluation: {info.get('suite', 'suite')} ({info.get('backend', '?')})"
     figures = "".join([
@@ -147,10 +154,7 @@ Means with 95 % bootstrap intervals; n counts the items each metric applies to.<
 <h2>By question type</h2>{_type_table(summary)}
 <h2>Figures</h2>{figures}
 <h2>Latency</h2>{_latency_table(summary.latency)}
-<h2>Weakest items</h2>
-<p class=muted>The lowest-scoring items (never one with full marks), by 0.5·key-fact recall + 0.25·Recall@5 +
-0.25·citation recall (unanswerable: 1 if refused).</p>
-{"".join(_item_html(r) for r in weakest) or "<p>No item scored below 1.00.</p>"}
+{_weakest_html(weakest) if worst else ""}
 {f"<h2>Failed items</h2><ul>{errors}</ul>" if errors else ""}
 <h2>Run</h2><pre>{_e(settings)}</pre>
 </body></html>

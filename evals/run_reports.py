@@ -12,13 +12,15 @@ from evals.run_summary import RunSummary
 SUMMARY_MD, REPORT_HTML, SUMMARY_JSON = "summary.md", "report.html", "summary.json"
 
 
-def write_reports(run_dir: str | Path) -> tuple[RunSummary, str]:
-    """Summarise the run in ``run_dir``, write its reports and return the summary and Markdown."""
+def write_reports(run_dir: str | Path, *, blind: bool = False) -> tuple[RunSummary, str]:
+    """Summarise the run in ``run_dir``, write its reports and return the summary and Markdown.
+    ``blind`` reports leave out the weakest items' questions and answers (metrics and counts only),
+    for a frozen test set that the people who tune the assistant must not read."""
     run_dir = Path(run_dir)
     summary = RunSummary.load(run_dir)
-    markdown = render_markdown(summary)
+    markdown = render_markdown(summary, worst=0) if blind else render_markdown(summary)
     (run_dir / SUMMARY_MD).write_text(markdown, encoding="utf-8")
-    (run_dir / REPORT_HTML).write_text(render_html(summary), encoding="utf-8")
+    (run_dir / REPORT_HTML).write_text(render_html(summary, worst=0) if blind else render_html(summary), encoding="utf-8")
     (run_dir / SUMMARY_JSON).write_text(
         json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the --limit sample; rgb: of question and passage order")
     parser.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
+    parser.add_argument("--blind", action="store_true",
+                        help="metrics and counts only: no item's question or answer in the summaries, the report "
+                             "or a comparison (for a frozen test set that whoever tunes must not read)")
     parser.set_defaults(func=run)
 
 
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if target[0] == "compare":
         if len(target) != 3:
             raise CommandError("usage: reportqa eval compare RUN_A RUN_B", exit_code=2)
-        return run_compare(Path(target[1]), Path(target[2]))
+        return run_compare(Path(target[1]), Path(target[2]), blind=args.blind)
     if target[0] == "rgb":
         if len(target) != 2:
             raise CommandError("usage: reportqa eval rgb FILE [--noise R] [--n N]", exit_code=2)
@@ -111,7 +114,7 @@ def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: 
     runner = SuiteRunner(assistant, retriever=assistant.retriever, k=args.k, progress=not args.no_progress)
     results = runner.run(items, out_dir)
     rescore_results(results, items)  # records from an earlier session get today's metric code
-    summary, markdown = write_reports(out_dir)
+    summary, markdown = write_reports(out_dir, blind=args.blind)
     print(markdown)
     print(f"results: {out_dir / RESULTS_FILE}\nreport:  {out_dir / 'report.html'}", file=sys.stderr)
     failures = check_floors(summary, floors)
@@ -120,7 +123,7 @@ def run_suite_command(args: argparse.Namespace, settings: Settings, suite_path: 
     return 1 if failures else 0
 
 
-def run_compare(run_a: Path, run_b: Path) -> int:
+def run_compare(run_a: Path, run_b: Path, *, blind: bool = False) -> int:
     from evals.run_comparison import compare_runs
 
     try:
@@ -129,7 +132,7 @@ def run_compare(run_a: Path, run_b: Path) -> int:
         raise CommandError(str(exc), exit_code=2) from exc
     if comparison.common == 0:
         raise CommandError(f"{run_a} and {run_b} have no item in common", exit_code=2)
-    print(comparison.to_markdown())
+    print(comparison.to_markdown(max_items=0) if blind else comparison.to_markdown())
     return 0
 
 

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from evals_fakes import GOOD_SCRIPT, ScriptedAssistant
+from evals_fakes import BAD_SCRIPT, GOOD_SCRIPT, ScriptedAssistant
 
 from evals.suite import load_suite
 from evals.suite_runner import SuiteRunner
@@ -38,6 +38,20 @@ def test_compare_command_prints_deltas(suite_file: Path, tmp_path: Path, capsys:
     assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
     assert "| Recall@5 |" in out and "`backend`: 'a' → 'b'" in out
+
+
+def test_a_blind_comparison_counts_the_items_that_got_worse_without_showing_them(
+        suite_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    items = load_suite(suite_file)
+    for name, script in (("a", GOOD_SCRIPT), ("b", BAD_SCRIPT)):
+        SuiteRunner(ScriptedAssistant(script), progress=False).run(items, tmp_path / name, {"backend": "scripted"})
+    runs = ["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]
+    assert main(runs) == 0
+    assert "zh-001" in capsys.readouterr().out
+    assert main([*runs, "--blind"]) == 0
+    out = capsys.readouterr().out
+    assert "Items that got worse (3" in out and "| Key-fact recall |" in out
+    assert "zh-001" not in out and not any(item.question in out for item in items)
 
 
 @pytest.mark.slow

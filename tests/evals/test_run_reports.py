@@ -65,6 +65,19 @@ def test_reports_are_written_with_escaped_content_and_inline_images(suite_file: 
     assert saved["n_items"] == len(SUITE_ITEMS)
 
 
+def test_blind_reports_show_metrics_but_no_question_or_answer(bad_run: Path) -> None:
+    questions = [item["question"] for item in SUITE_ITEMS]
+    _, seen = write_reports(bad_run)
+    assert any(q in seen for q in questions)  # the weakest items are shown by default
+    summary, markdown = write_reports(bad_run, blind=True)
+    page = (bad_run / "report.html").read_text(encoding="utf-8")
+    assert "| Key-fact recall |" in markdown and "Key-fact recall" in page
+    assert "weakest" not in markdown.lower() and "Weakest items" not in page
+    answers = [r["answer"] for r in summary.records if r["answer"]]
+    for text in (markdown, page):
+        assert not any(q in text for q in questions) and not any(a in text for a in answers)
+
+
 def test_failed_items_are_listed(suite_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "flaky"
     SuiteRunner(ScriptedAssistant(GOOD_SCRIPT, fail_on=[SUITE_ITEMS[0]["question"]]), progress=False).run(
