@@ -50,9 +50,11 @@ _REFERENCE = re.compile(r"^[-–•]?\s*\d{1,3}\s*[、.．]?\s*(?:[A-Z][A-Za-z]|
 # 经济合作》，2020 年第 1 期"): a footnote that PDF extraction left in the body.
 _CITATION = re.compile(r"《[^》]{2,80}》[^。]{0,24}\d{4}\s*年(?:第\s*\d{1,2}\s*期|\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第\s*\d{1,2}\s*版)")
 _CITATION_LINE_CHARS = 120  # a body paragraph may cite an issue in passing; a note line is short
-# A section of notes or references: every line in it is a source, not an answer ("注释", "PART 5 参考文献").
+# A section of notes or references ("注释", "PART 5 参考文献"). It runs on to the next heading, so it may
+# also hold a back cover or an English abstract: only its paragraphs that cite a source are notes.
 _NOTES_SECTION = re.compile(r"(?:^|[\s|>])(?:注释|注解|尾注|脚注|参考文献|参考资料|References|Notes|Endnotes|Bibliography)\s*$",
                             re.IGNORECASE)
+_CITES = re.compile(r"《[^》]{2,80}》[^。]{0,30}\d{4}\s*年|https?://|www\.")
 _TOC = re.compile(r"(?:[\t|]\s*\d{1,3}|[.…·]{3,}\s*\d{1,3})\s*$")
 _FRONT_LABEL = re.compile(r"_{3,}\s*$")
 # A cell of a table row written as "key value" cells ("排名 11，企业名称 阿里巴巴").
@@ -102,7 +104,7 @@ class EvidenceSegmenter:
             looked for when no heading marks the start of the body.
     """
 
-    VERSION = 6
+    VERSION = 7
 
     def __init__(self, *, max_unit_chars: int = 220, front_matter_chars: int = 1500):
         if max_unit_chars < 40:
@@ -144,12 +146,11 @@ class EvidenceSegmenter:
                     spans.append((cs, ce, "sentence"))
         line_starts = [s for s, _ in _lines(text, 0, len(text))]
         units = [
-            EvidenceUnit(f"{document.doc_id}:{s}-{e}", document.doc_id, s, e, text[s:e],
-                         "source_note" if kind in ANSWER_KINDS and _NOTES_SECTION.search(section_at(s)) else kind,
-                         section_at(s), paragraph=bisect.bisect_right(line_starts, s) - 1, context=captions.get(s, ""))
+            EvidenceUnit(f"{document.doc_id}:{s}-{e}", document.doc_id, s, e, text[s:e], kind, section_at(s),
+                         paragraph=bisect.bisect_right(line_starts, s) - 1, context=captions.get(s, ""))
             for s, e, kind in spans if text[s:e].strip()
         ]
-        return _link_lists(units, text)
+        return _link_lists(_mark_notes(units), text)
 
     def _line_kind(self, line: str) -> str | None:
         """The kind of a whole line that is not body text, else ``None``."""
@@ -247,6 +248,13 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
             s = start + match.start() + (len(raw) - len(raw.lstrip()))
             spans.append((s, s + len(stripped)))
     return spans
+
+
+def _mark_notes(units: list[EvidenceUnit]) -> list[EvidenceUnit]:
+    """Every unit of a paragraph that cites a source, in a notes or references section, is a source
+    note: "此处是指广义的跨境电商。" sits among doc 003's numbered notes and cites nothing itself."""
+    notes = {u.paragraph for u in units if _NOTES_SECTION.search(u.section) and _CITES.search(u.text)}
+    return [replace(u, kind="source_note") if u.answerable and u.paragraph in notes else u for u in units]
 
 
 def _family(text: str) -> str | None:
