@@ -3,9 +3,9 @@
 Every unit is an exact span of the cleaned document text (``document.text[start:end] == text``)
 with its section path and a ``kind``. Kinds that can be an answer: ``sentence``, ``list_item``,
 ``table_row``, ``front_matter``. Kinds that never are: ``heading``, ``caption`` (表1 …, 图2 …),
-``source_note`` (来源：…, 注：…, reference lines, anything in a notes or references section)
-and ``toc`` (table-of-contents lines). A heading or sentence that introduces a list is the
-``lead`` of its items, so selecting the lead can bring the items (``一是…二是…``, ``（一）…``, ``1. …``, ``第一，…``, ``首先…其次…``, and numbered sub-headings).
+``source_note`` (来源：…, 注：…) and ``toc`` (table-of-contents lines). A heading or sentence
+that introduces a list is the ``lead`` of its items, so selecting the lead can bring the items
+(``一是…二是…``, ``（一）…``, ``1. …``, ``第一，…``, ``首先…其次…``, and numbered sub-headings).
 """
 
 from __future__ import annotations
@@ -46,15 +46,6 @@ _CAPTION = re.compile(r"^(?:表|图|Figure|Fig\.|Table)\s*\d+(?:[-.]\d+)?(?:[:�
 _SOURCE_NOTE = re.compile(r"^(?:资料|数据)?来源[：:]|^注[：:]|^(?:Source|Note)s?:", re.IGNORECASE)
 # A reference-list or footnote line: "- 20、SCHUMAN Associates, …", "6 联合国贸发会议，《…》", or any URL.
 _REFERENCE = re.compile(r"^[-–•]?\s*\d{1,3}\s*[、.．]?\s*(?:[A-Z][A-Za-z]|[\u4e00-\u9fff]{2,12}[，,]\s*[《“\"])|https?://|www\.")
-# A citation of a journal issue or a newspaper page on a line of its own ("21 史佳颖《…》，《国际
-# 经济合作》，2020 年第 1 期"): a footnote that PDF extraction left in the body.
-_CITATION = re.compile(r"《[^》]{2,80}》[^。]{0,24}\d{4}\s*年(?:第\s*\d{1,2}\s*期|\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第\s*\d{1,2}\s*版)")
-_CITATION_LINE_CHARS = 120  # a body paragraph may cite an issue in passing; a note line is short
-# A section of notes or references ("注释", "PART 5 参考文献"). It runs on to the next heading, so it may
-# also hold a back cover or an English abstract: only its paragraphs that cite a source are notes.
-_NOTES_SECTION = re.compile(r"(?:^|[\s|>])(?:注释|注解|尾注|脚注|参考文献|参考资料|References|Notes|Endnotes|Bibliography)\s*$",
-                            re.IGNORECASE)
-_CITES = re.compile(r"《[^》]{2,80}》[^。]{0,30}\d{4}\s*年|https?://|www\.")
 _TOC = re.compile(r"(?:[\t|]\s*\d{1,3}|[.…·]{3,}\s*\d{1,3})\s*$")
 _FRONT_LABEL = re.compile(r"_{3,}\s*$")
 # A cell of a table row written as "key value" cells ("排名 11，企业名称 阿里巴巴").
@@ -104,7 +95,7 @@ class EvidenceSegmenter:
             looked for when no heading marks the start of the body.
     """
 
-    VERSION = 7
+    VERSION = 5
 
     def __init__(self, *, max_unit_chars: int = 220, front_matter_chars: int = 1500):
         if max_unit_chars < 40:
@@ -150,7 +141,7 @@ class EvidenceSegmenter:
                          paragraph=bisect.bisect_right(line_starts, s) - 1, context=captions.get(s, ""))
             for s, e, kind in spans if text[s:e].strip()
         ]
-        return _link_lists(_mark_notes(units), text)
+        return _link_lists(units, text)
 
     def _line_kind(self, line: str) -> str | None:
         """The kind of a whole line that is not body text, else ``None``."""
@@ -159,8 +150,7 @@ class EvidenceSegmenter:
             return "toc"
         if _CAPTION.match(stripped):
             return "caption"
-        if (_SOURCE_NOTE.match(stripped) or _REFERENCE.search(stripped)
-                or (len(stripped) <= _CITATION_LINE_CHARS and _CITATION.search(stripped))):
+        if _SOURCE_NOTE.match(stripped) or _REFERENCE.search(stripped):
             return "source_note"
         if self._headings.match(stripped) is not None and not re.search(r"[。；！？]", stripped[:-1]):
             return "heading"
@@ -248,13 +238,6 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
             s = start + match.start() + (len(raw) - len(raw.lstrip()))
             spans.append((s, s + len(stripped)))
     return spans
-
-
-def _mark_notes(units: list[EvidenceUnit]) -> list[EvidenceUnit]:
-    """Every unit of a paragraph that cites a source, in a notes or references section, is a source
-    note: "此处是指广义的跨境电商。" sits among doc 003's numbered notes and cites nothing itself."""
-    notes = {u.paragraph for u in units if _NOTES_SECTION.search(u.section) and _CITES.search(u.text)}
-    return [replace(u, kind="source_note") if u.answerable and u.paragraph in notes else u for u in units]
 
 
 def _family(text: str) -> str | None:

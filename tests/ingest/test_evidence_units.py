@@ -105,23 +105,6 @@ def test_captions_source_notes_and_contents_lines_are_never_answers(segmented):
     assert {"caption", "source_note", "toc", "heading"}.isdisjoint(ANSWER_KINDS)
 
 
-def test_notes_and_references_are_sources_not_answers(segmented):
-    # doc 003's notes, doc 000's reference list, and a footnote doc 001 keeps in its body
-    _, units = segmented["003_12112d1d53d7aa15"]
-    note = find(units, "刘华芹：《以数字经济拓展")
-    assert note.section.endswith("注释") and note.kind == "source_note"
-    assert find(units, "此处是指广义的跨境电商").kind == "source_note"  # a note citing nothing itself
-    # the English abstract after the notes, in the same section, is the report's own text
-    assert find(units, "Abstract: Digital economy has become").kind == "sentence"
-    _, units = segmented["000_be7b19c0fddba15e"]
-    assert find(units, "乔晓楠等").kind == "source_note"
-    assert find(units, "出品方：赛博研究院").answerable  # the back cover, after the references
-    _, units = segmented["001_a71dc65f29895d41"]
-    assert find(units, "史佳颖《APEC 数字经济合作的最新进展及展望》").kind == "source_note"
-    # a body sentence naming documents and a year stays an answer
-    assert find(units, "APEC 自 1998 年起推动电子商务领域的合作").kind == "sentence"
-
-
 def test_keyed_table_rows_are_rows_read_with_their_caption(segmented):
     _, units = segmented["000_be7b19c0fddba15e"]
     rows = [u for u in units if u.kind == "table_row"]
