@@ -18,9 +18,10 @@ def write_reports(run_dir: str | Path, *, blind: bool = False) -> tuple[RunSumma
     for a frozen test set that the people who tune the assistant must not read."""
     run_dir = Path(run_dir)
     summary = RunSummary.load(run_dir)
-    markdown = render_markdown(summary, worst=0) if blind else render_markdown(summary)
+    items = {"worst": 0} if blind else {}  # else each report's own default
+    markdown = render_markdown(summary, **items)
     (run_dir / SUMMARY_MD).write_text(markdown, encoding="utf-8")
-    (run_dir / REPORT_HTML).write_text(render_html(summary, worst=0) if blind else render_html(summary), encoding="utf-8")
+    (run_dir / REPORT_HTML).write_text(render_html(summary, **items), encoding="utf-8")
     (run_dir / SUMMARY_JSON).write_text(
         json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
